@@ -1,0 +1,95 @@
+# Copyright: (c) 2026, EfficientAI platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters that render one declarative service definition for each service manager."""
+
+from __future__ import annotations
+
+import plistlib
+import re
+
+from ansible.errors import AnsibleFilterError
+
+_ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SHELL_ESCAPED = re.compile(r'([\\"$`])')
+
+
+def _text(value, what):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if not isinstance(value, (str, int, float)):
+        raise AnsibleFilterError(f"{what} must be a string or number, got {type(value).__name__}")
+    text = str(value)
+    if "\n" in text or "\0" in text:
+        raise AnsibleFilterError(f"{what} must not contain a newline or NUL character")
+    return text
+
+
+def env_file(variables):
+    """Return the content of an environment file for systemd and sh."""
+    if not isinstance(variables, dict):
+        raise AnsibleFilterError(f"env_file expects a dict, got {type(variables).__name__}")
+    lines = []
+    for key in sorted(variables):
+        if not isinstance(key, str) or not _ENV_KEY.match(key):
+            raise AnsibleFilterError(f"env_file: {key!r} is not a valid environment variable name")
+        value = _text(variables[key], f"env_file: the value of {key}")
+        escaped = _SHELL_ESCAPED.sub(r"\\\1", value)
+        lines.append(f'{key}="{escaped}"')
+    return "".join(line + "\n" for line in lines)
+
+
+def systemd_command(argv):
+    """Quote an argv list for ExecStart=: every word double-quoted, specifiers and
+    variable expansion disabled, so arguments reach the program exactly as given."""
+    if not isinstance(argv, list) or not argv:
+        raise AnsibleFilterError("systemd_command expects a non-empty list of arguments")
+    words = []
+    for index, arg in enumerate(argv):
+        word = _text(arg, f"systemd_command: argument {index}")
+        word = word.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%").replace("$", "$$")
+        words.append(f'"{word}"')
+    return " ".join(words)
+
+
+def launchd_plist(service):
+    """Return a launchd property list (XML) for a service definition.
+
+    The service dict holds label, program_arguments, working_dir, log_file, keep_alive
+    ('always', 'on-failure' or 'no') and optionally user (LaunchDaemons only)."""
+    if not isinstance(service, dict):
+        raise AnsibleFilterError(f"launchd_plist expects a dict, got {type(service).__name__}")
+    for key in ("label", "program_arguments", "working_dir", "log_file"):
+        if not service.get(key):
+            raise AnsibleFilterError(f"launchd_plist: '{key}' is required")
+    keep_alive = service.get("keep_alive", "on-failure")
+    keep_alive_values = {"always": True, "on-failure": {"SuccessfulExit": False}, "no": False}
+    if keep_alive not in keep_alive_values:
+        raise AnsibleFilterError(f"launchd_plist: keep_alive must be one of {sorted(keep_alive_values)}, got {keep_alive!r}")
+    plist = {
+        "Label": _text(service["label"], "launchd_plist: label"),
+        "ProgramArguments": [_text(arg, "launchd_plist: program argument") for arg in service["program_arguments"]],
+        "WorkingDirectory": _text(service["working_dir"], "launchd_plist: working_dir"),
+        "StandardOutPath": _text(service["log_file"], "launchd_plist: log_file"),
+        "StandardErrorPath": _text(service["log_file"], "launchd_plist: log_file"),
+        "RunAtLoad": True,
+        "KeepAlive": keep_alive_values[keep_alive],
+        # launchd restarts a crashing job at most every ThrottleInterval seconds.
+        "ThrottleInterval": int(service.get("throttle_interval", 5)),
+        "ProcessType": "Interactive" if service.get("interactive") else "Standard",
+    }
+    if service.get("user"):
+        plist["UserName"] = _text(service["user"], "launchd_plist: user")
+    if service.get("group"):
+        plist["GroupName"] = _text(service["group"], "launchd_plist: group")
+    return plistlib.dumps(plist, sort_keys=True).decode("utf-8")
+
+
+class FilterModule:
+    """Service rendering filters."""
+
+    def filters(self):
+        return {
+            "env_file": env_file,
+            "systemd_command": systemd_command,
+            "launchd_plist": launchd_plist,
+        }
