@@ -11,6 +11,10 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 export MOLECULE_GLOB := molecule/*/molecule.yml
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Plain output: CI logs are read as text.
+export NO_COLOR := 1
+export ANSIBLE_NOCOLOR := 1
+export PY_COLORS := 0
 
 # Every scenario with a molecule.yml runs in `make test`; `common` first because
 # everything else stands on it.
@@ -35,9 +39,10 @@ $(COLLECTION_LINK):
 deploy: setup  ## the development stack on this machine (no root needed)
 	ansible-playbook -i inventories/development playbooks/deploy.yml $(ARGS)
 
-lint: setup  ## yamllint, then ansible-lint with the production profile
+lint: setup  ## yamllint, ansible-lint (production profile), argument specs vs defaults
 	yamllint --strict .
 	ansible-lint --profile production
+	tools/check-argument-specs
 
 sanity: setup  ## ansible-test sanity (offline work-around included)
 	tools/ansible-test sanity
@@ -56,14 +61,14 @@ test:  ## everything CI runs, with each stage's time
 	@export STAGE_LOG=$(CURDIR)/.cache/stages.log; mkdir -p .cache; : > $$STAGE_LOG; \
 	tools/stage setup $(MAKE) -s setup && tools/stage testbed $(MAKE) -s testbed || exit 1; \
 	failed=0; \
-	for stage in lint sanity units; do tools/stage $$stage $(MAKE) -s $$stage || failed=1; done; \
+	for stage in lint sanity units build; do tools/stage $$stage $(MAKE) -s $$stage || failed=1; done; \
 	for s in $(SCENARIOS); do tools/stage molecule:$$s $(MAKE) -s molecule S=$$s || failed=1; done; \
 	echo; echo "stage                         seconds  result"; \
 	awk '{ printf "%-30s %7d  %s\n", $$1, $$2, $$3; total += $$2 } END { printf "%-30s %7d\n", "total", total }' $$STAGE_LOG; \
 	exit $$failed
 
-build: setup  ## collection tarball
-	ansible-galaxy collection build --force
+build: setup  ## collection tarball, checked to install and resolve by FQCN
+	tools/check-build
 
 changelog: setup  ## release notes from changelogs/fragments
 	antsibull-changelog release

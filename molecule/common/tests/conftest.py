@@ -11,7 +11,7 @@ SCENARIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 @pytest.fixture
 def port(host):
-    return int(host.ansible.get_variables()["sample_port"])
+    return int(host.ansible.get_variables()["sample_app_port"])
 
 
 @pytest.fixture

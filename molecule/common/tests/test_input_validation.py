@@ -15,16 +15,16 @@ def test_wrong_type_fails_before_any_change(host, run_caller):
 
 
 def test_string_instead_of_list_fails_before_any_change(host, run_caller):
-    result = run_caller("python_app", {"_common_app_name": "typo", "_common_app_packages": "waitress"})
+    result = run_caller("python_app", {"_common_app": {"name": "typo", "packages": "waitress"}})
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "_common_app_packages must be a list" in output
+    assert "packages must be a list" in output
     assert not host.file("/opt/efficientai/typo").exists
 
 
 def test_missing_option_fails_before_any_change(host, run_caller):
-    result = run_caller("service", {"_common_service": {"name": "nameless", "command": ["/bin/true"],
-                                                         "working_dir": "/"}})
+    result = run_caller("service", {"_common_service": {
+        "name": "nameless", "command": ["/bin/true"], "working_dir": "/"}})
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "user" in output and "missing required arguments" in output

@@ -1,0 +1,100 @@
+"""Unit tests of the service rendering filters."""
+
+import plistlib
+import shlex
+import subprocess
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.efficientai.mlops.plugins.filter.service import env_file, launchd_plist, systemd_command
+
+
+class TestEnvFile:
+    def test_sorted_quoted_lines(self):
+        assert env_file({"B": "two", "A": 1}) == 'A="1"\nB="two"\n'
+
+    @pytest.mark.parametrize("value", ['a"b', "a$HOME", "back\\slash", "tick`date`", "it's", "50%"])
+    def test_shell_reads_back_the_same_value(self, tmp_path, value):
+        path = tmp_path / "env"
+        path.write_text(env_file({"VALUE": value}))
+        out = subprocess.run(["sh", "-c", f"set -a; . {shlex.quote(str(path))}; printf %s \"$VALUE\""],
+                             capture_output=True, text=True, check=True).stdout
+        assert out == value
+
+    def test_booleans_are_lowercase(self):
+        assert env_file({"DEBUG": False}) == 'DEBUG="false"\n'
+
+    @pytest.mark.parametrize("key", ["1ABC", "A-B", "", "A B"])
+    def test_invalid_name_is_refused(self, key):
+        with pytest.raises(AnsibleFilterError, match="not a valid environment variable name"):
+            env_file({key: "x"})
+
+    def test_newline_is_refused(self):
+        with pytest.raises(AnsibleFilterError, match="newline"):
+            env_file({"A": "x\ny"})
+
+    def test_nested_value_is_refused(self):
+        with pytest.raises(AnsibleFilterError, match="string or number"):
+            env_file({"A": {"b": 1}})
+
+    def test_not_a_dict_is_refused(self):
+        with pytest.raises(AnsibleFilterError, match="expects a dict"):
+            env_file(["A=1"])
+
+
+class TestSystemdCommand:
+    def test_every_word_quoted(self):
+        assert systemd_command(["/bin/app", "--name", "x y"]) == '"/bin/app" "--name" "x y"'
+
+    def test_specifiers_and_variables_are_escaped(self):
+        assert systemd_command(["/bin/app", "50%", "$HOME", 'say "hi"', "a\\b"]) == \
+            '"/bin/app" "50%%" "$$HOME" "say \\"hi\\"" "a\\\\b"'
+
+    def test_empty_is_refused(self):
+        with pytest.raises(AnsibleFilterError, match="non-empty list"):
+            systemd_command([])
+
+    def test_string_is_refused(self):
+        with pytest.raises(AnsibleFilterError, match="non-empty list"):
+            systemd_command("/bin/app --flag")
+
+
+class TestLaunchdPlist:
+    JOB = {
+        "label": "com.efficientai.mlflow",
+        "program_arguments": ["/opt/efficientai/etc/mlflow.run"],
+        "working_dir": "/opt/efficientai/mlflow",
+        "log_file": "/opt/efficientai/log/mlflow.log",
+    }
+
+    def test_parses_as_a_property_list(self):
+        job = plistlib.loads(launchd_plist(self.JOB).encode())
+        assert job["Label"] == "com.efficientai.mlflow"
+        assert job["ProgramArguments"] == ["/opt/efficientai/etc/mlflow.run"]
+        assert job["RunAtLoad"] is True
+        assert job["KeepAlive"] == {"SuccessfulExit": False}
+        assert "UserName" not in job
+
+    @pytest.mark.parametrize("policy,expected", [("always", True), ("no", False)])
+    def test_restart_policy(self, policy, expected):
+        job = plistlib.loads(launchd_plist(dict(self.JOB, keep_alive=policy)).encode())
+        assert job["KeepAlive"] is expected
+
+    def test_daemon_user(self):
+        job = plistlib.loads(launchd_plist(dict(self.JOB, user="mlflow", group="mlflow")).encode())
+        assert (job["UserName"], job["GroupName"]) == ("mlflow", "mlflow")
+
+    def test_xml_special_characters_survive(self):
+        job = plistlib.loads(launchd_plist(dict(self.JOB, program_arguments=["/bin/app", "<a & b>"])).encode())
+        assert job["ProgramArguments"][1] == "<a & b>"
+
+    def test_missing_field_is_named(self):
+        job = dict(self.JOB)
+        del job["working_dir"]
+        with pytest.raises(AnsibleFilterError, match="'working_dir' is required"):
+            launchd_plist(job)
+
+    def test_unknown_restart_policy_is_refused(self):
+        with pytest.raises(AnsibleFilterError, match="keep_alive must be one of"):
+            launchd_plist(dict(self.JOB, keep_alive="sometimes"))
