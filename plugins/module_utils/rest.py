@@ -60,17 +60,21 @@ def safe_error_message(body):
 class RestClient:
     """JSON-over-HTTP client for one service; modules create it with their AnsibleModule."""
 
-    def __init__(self, module, service='service'):
+    def __init__(self, module, service='service', params=None):
+        """params: the REST_ARGUMENT_SPEC values, module.params by default (a module that
+        talks to several services passes one dict per service)."""
         self.module = module
+        self.params = module.params if params is None else params
         self.service = service
-        self.base_url = module.params['url'].rstrip('/')
+        self.base_url = self.params['url'].rstrip('/')
         self._sleep = time.sleep
 
     def fail(self, msg, **kwargs):
         self.module.fail_json(msg=msg, **kwargs)
 
-    def request(self, method, path, params=None, body=None, expected=(200,)):
-        """Send one request and return (status, decoded JSON or None).
+    def request(self, method, path, params=None, body=None, expected=(200,), decode=True):
+        """Send one request and return (status, decoded JSON or None), or (status, raw
+        bytes) with decode=False.
 
         Connection errors and 429/5xx gateway answers are retried with a growing delay;
         other answers are final. A status outside `expected` raises RestError."""
@@ -78,7 +82,7 @@ class RestClient:
         if params:
             url += '?' + urlencode(params)
         data = json.dumps(body).encode() if body is not None else None
-        attempts = max(1, self.module.params['retries'] + 1)
+        attempts = max(1, self.params['retries'] + 1)
         for attempt in range(1, attempts + 1):
             try:
                 status, raw = self._send(method, url, data)
@@ -89,11 +93,13 @@ class RestClient:
                 continue
             if status not in expected:
                 raise RestError(f'{self.service} answered {method} {path} with HTTP {status}', status=status)
+            if not decode:
+                return status, raw
             return status, (json.loads(raw) if raw else None)
         raise RestError(f'{self.service}: no answer to {method} {path}')  # pragma: no cover
 
     def _send(self, method, url, data):
-        params = self.module.params
+        params = self.params
         headers = {'Accept': 'application/json'}
         if data is not None:
             headers['Content-Type'] = 'application/json'

@@ -92,3 +92,10 @@ def test_unreachable_service_is_reported_with_its_url():
 ])
 def test_safe_error_message(body, expected):
     assert safe_error_message(body) == expected
+
+
+def test_raw_body_and_per_client_params(fake_http):
+    fake_http.answer("GET", "/health", 200, b"OK")
+    module = FakeModule("http://unused.invalid", retries=0)
+    rest = RestClient(module, service="MLflow", params=dict(module.params, url=fake_http.url))
+    assert rest.request("GET", "/health", decode=False) == (200, b"OK")
