@@ -1,0 +1,180 @@
+# Copyright: (c) 2026, EfficientAI platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters that turn the seed's alert list (name, condition, severity, channels) into
+Prometheus alerting rules, and the notification channels into Alertmanager's routes and
+receivers."""
+
+from __future__ import annotations
+
+import re
+
+from ansible.errors import AnsibleFilterError
+
+# What the names in a condition mean, as PromQL over the metrics the stack exposes.
+_NODE_FILESYSTEMS = 'fstype!~"tmpfs|ramfs|squashfs|nsfs|fuse.*"'
+METRICS = {
+    # BentoML: share of requests answered with a 5xx over 5 minutes.
+    'error_rate': ('sum by (job, instance, service_name) (rate(bentoml_service_request_total{http_response_code=~"5.."}[5m]))'
+                   ' / sum by (job, instance, service_name) (rate(bentoml_service_request_total[5m]))'),
+    'latency_p95_seconds': ('histogram_quantile(0.95, sum by (job, instance, service_name, le) '
+                            '(rate(bentoml_service_request_duration_seconds_bucket[5m])))'),
+    # The gauge the user's drift job pushes to the Pushgateway.
+    'drift_score': 'drift_score',
+    'disk_usage_percent': (f'100 * (1 - node_filesystem_avail_bytes{{{_NODE_FILESYSTEMS}}}'
+                           f' / node_filesystem_size_bytes{{{_NODE_FILESYSTEMS}}})'),
+    'memory_usage_percent': '100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)',
+    'cpu_usage_percent': '100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m])))',
+    # Blackbox probes of the services' health endpoints and ports (1 up, 0 down).
+    'service_up': 'probe_success',
+    'target_up': 'up',
+    # From the status dashboard: error lines per service over its log window.
+    'log_errors': 'mlops_log_errors',
+    'backup_age_hours': '(time() - mlops_backup_last_timestamp_seconds) / 3600',
+}
+SEVERITIES = ('critical', 'warning', 'info')
+_CONDITION = re.compile(r'^\s*([a-z_][a-z0-9_]*)\s*(>=|<=|==|!=|>|<)\s*(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)\s*$')
+_ALERT_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
+_CHANNEL_NAME = re.compile(r'^[A-Za-z0-9_-]+$')
+_DURATION = re.compile(r'^([0-9]+(ms|s|m|h|d|w|y))+$')
+_ALERT_KEYS = {'name', 'condition', 'severity', 'channels', 'for', 'summary', 'description'}
+
+# Alertmanager receiver settings per channel type: (required, optional, secret) keys.
+CHANNEL_TYPES = {
+    'slack': (('api_url',), ('channel', 'title', 'text'), ('api_url',)),
+    'email': (('to', 'from', 'smarthost'), ('auth_username', 'auth_password', 'require_tls'), ('auth_password',)),
+    'pagerduty': (('routing_key',), ('url', 'severity'), ('routing_key',)),
+    'webhook': (('url',), ('bearer_token', 'max_alerts'), ('bearer_token',)),
+}
+_CONFIG_KEY = {'slack': 'slack_configs', 'email': 'email_configs', 'pagerduty': 'pagerduty_configs',
+               'webhook': 'webhook_configs'}
+NULL_RECEIVER = 'null'
+
+
+def _alert_error(index, alert, message):
+    name = alert.get('name') if isinstance(alert, dict) else None
+    return AnsibleFilterError(f"alert_rules: alerts[{index}]{f' ({name})' if name else ''}: {message}")
+
+
+def parse_condition(condition, metrics):
+    """Return (metric, operator, threshold) of a condition such as 'drift_score > 0.8'."""
+    match = _CONDITION.match(condition) if isinstance(condition, str) else None
+    if not match:
+        raise ValueError(f"condition {condition!r} is not '<metric> <operator> <number>' "
+                         "with an operator among >, >=, <, <=, ==, !=")
+    metric, operator, threshold = match.groups()
+    if metric not in metrics:
+        raise ValueError(f"unknown metric {metric!r} in condition {condition!r}; known metrics: "
+                         f"{', '.join(sorted(metrics))} (add others with their PromQL to the metrics)")
+    return metric, operator, threshold
+
+
+def alert_rules(alerts, channels=None, metrics=None, default_for='5m', group='mlops'):
+    """Return a Prometheus rule file (as data) for the alerts.
+
+    channels: the notification channels by name; when given, every channel an alert
+    names must be one of them. metrics: extra or overriding metric names -> PromQL."""
+    if not isinstance(alerts, list):
+        raise AnsibleFilterError(f'alert_rules expects a list of alerts, got {type(alerts).__name__}')
+    known = dict(METRICS, **(metrics or {}))
+    rules, seen = [], set()
+    for index, alert in enumerate(alerts):
+        if not isinstance(alert, dict):
+            raise _alert_error(index, alert, f'must be a dict, got {type(alert).__name__}')
+        unknown = set(alert) - _ALERT_KEYS
+        if unknown:
+            raise _alert_error(index, alert, f"unknown keys {sorted(unknown)}; allowed: {sorted(_ALERT_KEYS)}")
+        name = alert.get('name')
+        if not isinstance(name, str) or not _ALERT_NAME.match(name):
+            raise _alert_error(index, alert, f'name must be letters, digits and _ (not starting with a digit), got {name!r}')
+        if name in seen:
+            raise _alert_error(index, alert, 'the name is used by another alert')
+        seen.add(name)
+        try:
+            metric, operator, threshold = parse_condition(alert.get('condition'), known)
+        except ValueError as error:
+            raise _alert_error(index, alert, str(error)) from None
+        severity = alert.get('severity', 'warning')
+        if severity not in SEVERITIES:
+            raise _alert_error(index, alert, f'severity must be one of {", ".join(SEVERITIES)}, got {severity!r}')
+        wanted = alert.get('channels', [])
+        if isinstance(wanted, str) or not isinstance(wanted, list):
+            raise _alert_error(index, alert, f'channels must be a list of channel names, got {wanted!r}')
+        for channel in wanted:
+            if channels is not None and channel not in channels:
+                raise _alert_error(index, alert, f'channel {channel!r} is not defined; defined channels: '
+                                                 f'{", ".join(sorted(channels)) or "none"}')
+        duration = str(alert.get('for', default_for))
+        if not _DURATION.match(duration):
+            raise _alert_error(index, alert, f"'for' must be a Prometheus duration such as 5m, got {duration!r}")
+        rules.append({
+            'alert': name,
+            'expr': f'({known[metric]}) {operator} {threshold}',
+            'for': duration,
+            'labels': {'severity': severity, 'channels': ','.join(wanted)},
+            'annotations': {
+                'summary': alert.get('summary', f'{name}: {alert["condition"].strip()}'),
+                'description': alert.get('description', f'{metric} is {{{{ $value }}}} ({operator} {threshold}) '
+                                                        'on {{ $labels.instance }}'),
+            },
+        })
+    return {'groups': [{'name': group, 'rules': rules}]}
+
+
+def _receiver(name, channel):
+    if not isinstance(channel, dict):
+        raise AnsibleFilterError(f'alertmanager_config: channel {name!r} must be a dict')
+    kind = channel.get('type')
+    if kind not in CHANNEL_TYPES:
+        raise AnsibleFilterError(f'alertmanager_config: channel {name!r}: type must be one of '
+                                 f'{", ".join(sorted(CHANNEL_TYPES))}, got {kind!r}')
+    required, optional, _secret = CHANNEL_TYPES[kind]
+    settings = {key: value for key, value in channel.items() if key != 'type'}
+    unknown = set(settings) - set(required) - set(optional) - {'send_resolved'}
+    missing = [key for key in required if settings.get(key) in (None, '')]
+    if unknown or missing:
+        raise AnsibleFilterError(
+            f'alertmanager_config: channel {name!r} ({kind}): '
+            + '; '.join(filter(None, [f'missing {", ".join(missing)}' if missing else '',
+                                      f'unknown keys {sorted(unknown)}' if unknown else '']))
+            + f'; {kind} takes {", ".join(required + optional)}')
+    config = {'send_resolved': bool(settings.pop('send_resolved', True))}
+    if kind == 'webhook' and 'bearer_token' in settings:
+        config['http_config'] = {'authorization': {'type': 'Bearer', 'credentials': settings.pop('bearer_token')}}
+    config.update(settings)
+    return {'name': name, _CONFIG_KEY[kind]: [config]}
+
+
+def alertmanager_config(channels, group_by=None, group_wait='30s', group_interval='5m', repeat_interval='4h'):
+    """Return an Alertmanager configuration (as data): one receiver per channel, and a
+    route per channel that takes every alert whose `channels` label names it."""
+    if not isinstance(channels, dict):
+        raise AnsibleFilterError(f'alertmanager_config expects a dict of channels, got {type(channels).__name__}')
+    receivers, routes = [{'name': NULL_RECEIVER}], []
+    for name in sorted(channels):
+        if not _CHANNEL_NAME.match(str(name)) or name == NULL_RECEIVER:
+            raise AnsibleFilterError(f'alertmanager_config: channel name {name!r} must be letters, digits, _ or - '
+                                     f'(and not {NULL_RECEIVER!r})')
+        receivers.append(_receiver(name, channels[name]))
+        routes.append({'receiver': name, 'matchers': [f'channels=~"(.*,)?{name}(,.*)?"'], 'continue': True})
+    return {
+        'route': {
+            # Alerts that name no channel are kept in Alertmanager (and the dashboard) only.
+            'receiver': NULL_RECEIVER,
+            'group_by': list(group_by or ['alertname', 'instance']),
+            'group_wait': group_wait,
+            'group_interval': group_interval,
+            'repeat_interval': repeat_interval,
+            'routes': routes,
+        },
+        'receivers': receivers,
+    }
+
+
+class FilterModule:
+    """Alerting filters."""
+
+    def filters(self):
+        return {
+            'alert_rules': alert_rules,
+            'alertmanager_config': alertmanager_config,
+        }

@@ -1,0 +1,111 @@
+"""Unit tests of the alert rule translation and the Alertmanager configuration."""
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.efficientai.mlops.plugins.filter.alerting import METRICS, alert_rules, alertmanager_config
+
+SEED_ALERTS = [
+    {"name": "high_error_rate", "condition": "error_rate > 0.05", "severity": "critical", "channels": ["slack", "email"]},
+    {"name": "model_drift", "condition": "drift_score > 0.8", "severity": "warning", "channels": ["slack"]},
+    {"name": "disk_space", "condition": "disk_usage_percent > 90", "severity": "critical", "channels": ["pagerduty"]},
+]
+CHANNELS = {
+    "slack": {"type": "slack", "api_url": "https://hooks.slack.example/T0/B0/x", "channel": "#mlops"},
+    "email": {"type": "email", "to": "oncall@example.com", "from": "alerts@example.com", "smarthost": "smtp.example.com:587",
+              "auth_username": "alerts", "auth_password": "an-smtp-password"},
+    "pagerduty": {"type": "pagerduty", "routing_key": "0123456789abcdef0123456789abcdef"},
+    "ops-hook": {"type": "webhook", "url": "http://127.0.0.1:9999/alerts", "bearer_token": "t0ken-for-the-hook"},
+}
+
+
+def test_seed_alerts_become_promql_rules():
+    rules = alert_rules(SEED_ALERTS, channels=CHANNELS)["groups"][0]["rules"]
+    assert [r["alert"] for r in rules] == ["high_error_rate", "model_drift", "disk_space"]
+    error_rate, drift, disk = rules
+    assert error_rate["expr"] == f"({METRICS['error_rate']}) > 0.05"
+    assert 'bentoml_service_request_total{http_response_code=~"5.."}' in error_rate["expr"]
+    assert drift["expr"] == "(drift_score) > 0.8"
+    assert "node_filesystem_avail_bytes" in disk["expr"] and disk["expr"].endswith(") > 90")
+    assert error_rate["labels"] == {"severity": "critical", "channels": "slack,email"}
+    assert drift["for"] == "5m"
+    assert "{{ $value }}" in drift["annotations"]["description"]
+
+
+def test_for_and_extra_metrics():
+    rules = alert_rules([{"name": "queue_long", "condition": "queue_length >= 100", "for": "0s"}],
+                        metrics={"queue_length": "sum(airflow_queue)"}, default_for="1m")["groups"][0]["rules"]
+    assert rules[0]["expr"] == "(sum(airflow_queue)) >= 100"
+    assert rules[0]["for"] == "0s"
+    assert rules[0]["labels"] == {"severity": "warning", "channels": ""}
+
+
+@pytest.mark.parametrize("alert, message", [
+    ({"name": "x", "condition": "latency > 2"}, "unknown metric 'latency' in condition 'latency > 2'; known metrics:"),
+    ({"name": "x", "condition": "error_rate >> 0.05"}, "is not '<metric> <operator> <number>'"),
+    ({"name": "x", "condition": "error_rate > high"}, "is not '<metric> <operator> <number>'"),
+    ({"name": "x", "condition": "error_rate > 0.05 and drift_score > 1"}, "is not '<metric> <operator> <number>'"),
+    ({"name": "x"}, "condition None is not"),
+    ({"name": "bad name", "condition": "drift_score > 1"}, "name must be letters, digits and _"),
+    ({"name": "x", "condition": "drift_score > 1", "severity": "urgent"}, "severity must be one of critical, warning, info"),
+    ({"name": "x", "condition": "drift_score > 1", "channels": "slack"}, "channels must be a list"),
+    ({"name": "x", "condition": "drift_score > 1", "channels": ["sms"]}, "channel 'sms' is not defined; defined channels: email"),
+    ({"name": "x", "condition": "drift_score > 1", "for": "5 minutes"}, "'for' must be a Prometheus duration"),
+    ({"name": "x", "condition": "drift_score > 1", "treshold": 1}, "unknown keys ['treshold']"),
+])
+def test_bad_alerts_fail_with_a_clear_message(alert, message):
+    with pytest.raises(AnsibleFilterError) as error:
+        alert_rules([alert], channels={"email": {}, "ops-hook": {}})
+    assert "alerts[0]" in str(error.value)
+    assert message in str(error.value)
+
+
+def test_duplicate_names_fail():
+    with pytest.raises(AnsibleFilterError, match="alerts\\[1\\] \\(a\\): the name is used by another alert"):
+        alert_rules([{"name": "a", "condition": "drift_score > 1"}, {"name": "a", "condition": "drift_score > 2"}])
+
+
+def test_not_a_list_fails():
+    with pytest.raises(AnsibleFilterError, match="expects a list"):
+        alert_rules({"name": "a"})
+
+
+def test_each_channel_gets_a_receiver_and_a_route():
+    config = alertmanager_config(CHANNELS, group_wait="1s", group_interval="2s", repeat_interval="1h")
+    route = config["route"]
+    assert route["receiver"] == "null"
+    assert (route["group_wait"], route["group_interval"], route["repeat_interval"]) == ("1s", "2s", "1h")
+    assert [r["receiver"] for r in route["routes"]] == ["email", "ops-hook", "pagerduty", "slack"]
+    assert route["routes"][3]["matchers"] == ['channels=~"(.*,)?slack(,.*)?"']
+    assert all(r["continue"] for r in route["routes"])
+    receivers = {r["name"]: r for r in config["receivers"]}
+    assert receivers["null"] == {"name": "null"}
+    assert receivers["slack"]["slack_configs"] == [
+        {"send_resolved": True, "api_url": CHANNELS["slack"]["api_url"], "channel": "#mlops"}]
+    assert receivers["email"]["email_configs"][0]["auth_password"] == "an-smtp-password"
+    assert receivers["pagerduty"]["pagerduty_configs"][0]["routing_key"] == CHANNELS["pagerduty"]["routing_key"]
+    assert receivers["ops-hook"]["webhook_configs"] == [{
+        "send_resolved": True, "url": "http://127.0.0.1:9999/alerts",
+        "http_config": {"authorization": {"type": "Bearer", "credentials": "t0ken-for-the-hook"}}}]
+
+
+def test_channel_matchers_do_not_match_other_channels():
+    import re
+    pattern = re.compile(r"(.*,)?slack(,.*)?")
+    assert pattern.fullmatch("slack") and pattern.fullmatch("email,slack") and pattern.fullmatch("slack,email")
+    assert not pattern.fullmatch("slack-dev") and not pattern.fullmatch("noslack")
+
+
+@pytest.mark.parametrize("channels, message", [
+    ({"x": {"type": "sms"}}, "type must be one of email, pagerduty, slack, webhook, got 'sms'"),
+    ({"x": {"type": "slack"}}, "channel 'x' (slack): missing api_url"),
+    ({"x": {"type": "email", "to": "a@b.c", "smarthost": "s:25"}}, "missing from"),
+    ({"x": {"type": "webhook", "url": "http://h/", "token": "t"}}, "unknown keys ['token']"),
+    ({"bad name": {"type": "webhook", "url": "http://h/"}}, "channel name 'bad name'"),
+    ({"null": {"type": "webhook", "url": "http://h/"}}, "channel name 'null'"),
+])
+def test_bad_channels_fail_with_a_clear_message(channels, message):
+    with pytest.raises(AnsibleFilterError) as error:
+        alertmanager_config(channels)
+    assert message in str(error.value)
