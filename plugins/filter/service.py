@@ -8,6 +8,7 @@ import plistlib
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
 
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SHELL_ESCAPED = re.compile(r'([\\"$`])')
@@ -22,6 +23,13 @@ def _text(value, what):
     if "\n" in text or "\0" in text:
         raise AnsibleFilterError(f"{what} must not contain a newline or NUL character")
     return text
+
+
+def _bool(value, what):
+    try:
+        return boolean(value, strict=True)
+    except TypeError:
+        raise AnsibleFilterError(f"{what} must be a boolean, got {value!r}") from None
 
 
 def env_file(variables):
@@ -55,7 +63,8 @@ def launchd_plist(service):
     """Return a launchd property list (XML) for a service definition.
 
     The service dict holds label, program_arguments, working_dir, log_file, keep_alive
-    ('always', 'on-failure' or 'no') and optionally user (LaunchDaemons only)."""
+    ('always', 'on-failure' or 'no'), run_at_load (start when loaded, at boot or login;
+    true by default) and optionally user and group (LaunchDaemons only)."""
     if not isinstance(service, dict):
         raise AnsibleFilterError(f"launchd_plist expects a dict, got {type(service).__name__}")
     for key in ("label", "program_arguments", "working_dir", "log_file"):
@@ -71,7 +80,7 @@ def launchd_plist(service):
         "WorkingDirectory": _text(service["working_dir"], "launchd_plist: working_dir"),
         "StandardOutPath": _text(service["log_file"], "launchd_plist: log_file"),
         "StandardErrorPath": _text(service["log_file"], "launchd_plist: log_file"),
-        "RunAtLoad": True,
+        "RunAtLoad": _bool(service.get("run_at_load", True), "launchd_plist: run_at_load"),
         "KeepAlive": keep_alive_values[keep_alive],
         # launchd restarts a crashing job at most every ThrottleInterval seconds.
         "ThrottleInterval": int(service.get("throttle_interval", 5)),

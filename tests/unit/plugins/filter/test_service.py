@@ -81,6 +81,15 @@ class TestLaunchdPlist:
         job = plistlib.loads(launchd_plist(dict(self.JOB, keep_alive=policy)).encode())
         assert job["KeepAlive"] is expected
 
+    def test_not_started_at_load(self):
+        job = plistlib.loads(launchd_plist(dict(self.JOB, run_at_load=False, keep_alive="no")).encode())
+        assert (job["RunAtLoad"], job["KeepAlive"]) == (False, False)
+
+    def test_run_at_load_given_as_text(self):
+        assert plistlib.loads(launchd_plist(dict(self.JOB, run_at_load="false")).encode())["RunAtLoad"] is False
+        with pytest.raises(AnsibleFilterError, match="run_at_load must be a boolean"):
+            launchd_plist(dict(self.JOB, run_at_load="sometimes"))
+
     def test_daemon_user(self):
         job = plistlib.loads(launchd_plist(dict(self.JOB, user="mlflow", group="mlflow")).encode())
         assert (job["UserName"], job["GroupName"]) == ("mlflow", "mlflow")
