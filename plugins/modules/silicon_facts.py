@@ -140,7 +140,7 @@ class SiliconFacts:
 
     def run(self, argv, what):
         """Stdout of a command, or None (with a warning) when it could not run."""
-        binary = self.module.get_bin_path(argv[0], opt_dirs=['/usr/sbin', '/usr/bin', '/sbin'])
+        binary = self.module.get_bin_path(argv[0])  # PATH, then the sbin directories
         if binary is None:
             self.module.warn('%s: %s was not found' % (what, argv[0]))
             return None

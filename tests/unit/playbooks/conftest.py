@@ -40,15 +40,15 @@ def ansible_playbook(tmp_path_factory):
     def run(playbook, extra_vars=None, check=False, diff=False, inventory="localhost,"):
         tmp_path = tmp_path_factory.mktemp("playbook")
         variables = tmp_path / "vars.json"
-        variables.write_text(json.dumps(extra_vars or {}))
+        variables.write_text(json.dumps(dict({"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+                                             **(extra_vars or {}))))
         # Not the repository's ansible.cfg: its fact cache and timing callback stay out of this.
         config = tmp_path / "ansible.cfg"
         config.write_text("")
         env = dict(os.environ, ANSIBLE_CONFIG=str(config),
                    ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".cache", "collections"),
                    ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_NOCOLOR="1")
-        argv = ["ansible-playbook", "-i", inventory, "-c", "local", "-e", f"@{variables}",
-                "-e", "ansible_python_interpreter={{ ansible_playbook_python }}", os.path.join(HERE, playbook)]
+        argv = ["ansible-playbook", "-i", inventory, "-c", "local", "-e", f"@{variables}", os.path.join(HERE, playbook)]
         argv += ["--check"] if check else []
         argv += ["--diff"] if diff else []
         return PlaybookRun(subprocess.run(argv, capture_output=True, text=True, check=False, cwd=REPO, env=env))
