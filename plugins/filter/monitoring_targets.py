@@ -41,7 +41,7 @@ GROUPS = {
     'orchestration': lambda host, hv: [_service(
         'airflow', host, hv, 'airflow', hv.get('airflow_api_port', 8080), '/api/v2/monitor/health')],
     'db': lambda host, hv: [_service('postgresql', host, hv, 'tcp', hv.get('postgres_port', 5432))],
-    'redis': lambda host, hv: [_service('redis', host, hv, 'tcp', hv.get('redis_port', 6379))],
+    'redis': lambda host, hv: [_service('redis', host, hv, 'tcp', hv.get('redis_port', hv.get('airflow_redis_port', 6379)))],
 }
 
 
@@ -56,6 +56,19 @@ def stack_services(groups, hostvars):
         for host in groups.get(group) or []:
             services.extend(find(host, hostvars[host]))
     return services
+
+
+def host_targets(hosts, hostvars, listen_var, default_listen):
+    """Return 'address:port' of a listener on each host: the port of the host's listen
+    address variable (listen_var) or of default_listen."""
+    targets = []
+    for host in hosts:
+        listen = hostvars[host].get(listen_var) or default_listen
+        port = str(listen).rpartition(':')[2]
+        if not port.isdigit():
+            raise AnsibleFilterError(f'host_targets: {listen_var} of {host} must be host:port, got {listen!r}')
+        targets.append(f'{_address(host, hostvars[host])}:{port}')
+    return targets
 
 
 def _static(targets, labels=None):
@@ -114,5 +127,6 @@ class FilterModule:
     def filters(self):
         return {
             'stack_services': stack_services,
+            'host_targets': host_targets,
             'scrape_configs': scrape_configs,
         }

@@ -4,7 +4,7 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.efficientai.mlops.plugins.filter.monitoring_targets import scrape_configs, stack_services
+from ansible_collections.efficientai.mlops.plugins.filter.monitoring_targets import host_targets, scrape_configs, stack_services
 
 GROUPS = {
     "all": ["t1", "s1", "o1", "db1"],
@@ -73,3 +73,10 @@ def test_no_probes_without_blackbox():
 def test_unknown_kind_fails():
     with pytest.raises(AnsibleFilterError, match="service 'x' has an unknown kind 'udp'"):
         scrape_configs([{"name": "x", "kind": "udp", "target": "h:1"}])
+
+
+def test_host_targets_use_each_hosts_port_and_address():
+    hostvars = {"a": {"ansible_host": "10.0.0.1"}, "b": {"node_listen": "0.0.0.0:9200", "monitoring_target_address": "b.lan"}}
+    assert host_targets(["a", "b"], hostvars, "node_listen", "0.0.0.0:9100") == ["10.0.0.1:9100", "b.lan:9200"]
+    with pytest.raises(AnsibleFilterError, match="node_listen of a must be host:port"):
+        host_targets(["a"], {"a": {"node_listen": "everywhere"}}, "node_listen", "")

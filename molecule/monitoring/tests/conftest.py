@@ -1,0 +1,97 @@
+"""Helpers of the monitoring scenario's tests. The containers share the host's network,
+so the tests reach Prometheus, Alertmanager, the Pushgateway and the dashboard on
+loopback from the controller."""
+
+import json
+import os
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+SCENARIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(SCENARIO_DIR))
+PROMETHEUS = "http://127.0.0.1:19090"
+PUSHGATEWAY = "http://127.0.0.1:19091"
+DASHBOARD = "http://127.0.0.1:19080"
+WEBHOOK_PORT = 19150
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return json.load(answer)
+
+
+def wait_for(what, probe, timeout=90, interval=1):
+    """Call probe() until it returns something true; fail with the last value."""
+    deadline = time.time() + timeout
+    value = None
+    while time.time() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}; last value: {value!r}")
+
+
+def query(promql):
+    data = get_json(f"{PROMETHEUS}/api/v1/query?" + urllib.parse.urlencode({"query": promql}))
+    return {json.dumps(r["metric"], sort_keys=True): float(r["value"][1]) for r in data["data"]["result"]}
+
+
+@pytest.fixture
+def journal(host):
+    """The last journal lines of a unit of the host, shown when an assertion fails."""
+    def read(unit):
+        return host.run(f"journalctl -u {unit} -n 40 --no-pager").stdout
+    return read
+
+
+class Receiver:
+    """Alertmanager's webhook receiver: records every notification."""
+
+    def __init__(self):
+        self.notifications = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver.notifications.append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", WEBHOOK_PORT), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def alerts(self, name, status):
+        return [alert for note in self.notifications for alert in note["alerts"]
+                if alert["labels"].get("alertname") == name and alert["status"] == status]
+
+
+@pytest.fixture
+def webhook():
+    receiver = Receiver()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
+
+
+@pytest.fixture
+def run_playbook(tmp_path):
+    """Run a playbook against the scenario's inventory."""
+    def run(playbook, variables=None):
+        command = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], playbook]
+        if variables:
+            extra = tmp_path / "vars.json"
+            extra.write_text(json.dumps(variables))
+            command += ["-e", f"@{extra}"]
+        return subprocess.run(command, capture_output=True, text=True, check=False)
+    return run

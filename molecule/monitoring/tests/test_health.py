@@ -1,0 +1,40 @@
+"""playbooks/health.yml: the status table of every service, and a failure when one is down."""
+
+import os
+
+from conftest import DASHBOARD, REPO, get_json, wait_for
+
+testinfra_hosts = ["monitoring-db"]
+HEALTH = os.path.join(REPO, "playbooks", "health.yml")
+
+
+def status_lines(output):
+    """The rows of the status table, as the playbook prints them (one list item a row)."""
+    rows = [line.strip().strip('",').removeprefix("- ") for line in output.splitlines()]
+    return [row for row in rows if " tcp " in row or " http " in row]
+
+
+def test_all_ok(run_playbook):
+    result = run_playbook(HEALTH)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "6 OK, 0 DOWN" in result.stdout
+    assert "All 6 services are OK" in result.stdout
+
+
+def test_stopped_service_is_down_and_fails(host, run_playbook):
+    host.run("systemctl stop redis-server")
+    try:
+        result = run_playbook(HEALTH)
+        lines = status_lines(result.stdout)
+        redis = [line for line in lines if line.startswith("redis ")]
+        assert result.returncode != 0
+        assert redis and redis[0].split()[:5] == ["redis", "monitoring-db", "tcp", "127.0.0.1:19179", "DOWN"], result.stdout
+        assert "Connection refused" in redis[0]
+        assert "5 OK, 1 DOWN" in result.stdout
+        assert "DOWN: redis@monitoring-db" in result.stdout + result.stderr
+        dashboard = wait_for("redis DOWN on the dashboard", lambda: (lambda d: d if d["status"] == "degraded" else None)(
+            get_json(f"{DASHBOARD}/health")), timeout=30)
+        assert [s["name"] for s in dashboard["services"] if s["status"] == "DOWN"] == ["redis"]
+    finally:
+        host.run("systemctl start redis-server")
+    assert run_playbook(HEALTH).returncode == 0

@@ -1,0 +1,97 @@
+"""Prometheus, Alertmanager and the exporters: running, configured from the inventory,
+every target up, and an alert that reaches a webhook and resolves."""
+
+import json
+import urllib.request
+
+from conftest import PROMETHEUS, PUSHGATEWAY, get_json, query, wait_for
+
+testinfra_hosts = ["monitoring-server"]
+
+UNITS = ["prometheus", "prometheus-alertmanager", "prometheus-pushgateway", "prometheus-node-exporter",
+         "prometheus-blackbox-exporter", "prometheus-postgres-exporter", "prometheus-redis-exporter", "mlops-dashboard"]
+PORTS = [19090, 19093, 19091, 19100, 19115, 19187, 19121, 19080]
+
+
+def test_services_run_and_listen_on_their_ports(host, journal):
+    for unit, port in zip(UNITS, PORTS):
+        service = host.service(unit)
+        assert service.is_running and service.is_enabled, journal(unit)
+        assert host.socket(f"tcp://127.0.0.1:{port}").is_listening, journal(unit)
+
+
+def test_alertmanager_runs_without_a_cluster_listener(host):
+    assert get_json("http://127.0.0.1:19093/api/v2/status")["cluster"]["status"] == "disabled"
+    listening = host.check_output("ss -Hltun")
+    assert not [line for line in listening.splitlines() if ":9094 " in line], listening
+
+
+def test_configs_pass_their_checkers(host):
+    assert host.run("promtool check config /etc/prometheus/prometheus.yml").rc == 0
+    assert host.run("amtool check-config /etc/prometheus/alertmanager.yml").rc == 0
+
+
+def test_secrets_are_private_and_off_the_command_lines(host):
+    for path in ("/etc/default/prometheus-postgres-exporter", "/etc/default/prometheus-redis-exporter"):
+        secret = host.file(path)
+        assert (secret.user, secret.mode) == ("root", 0o600)
+    alertmanager = host.file("/etc/prometheus/alertmanager.yml")
+    assert (alertmanager.user, alertmanager.group, alertmanager.mode) == ("root", "prometheus", 0o640)
+    command_lines = host.check_output("ps -eo args")
+    assert "molecule-redis-Secret-19" not in command_lines
+    assert "molecule-monitor-Secret-19" not in command_lines
+
+
+def test_every_target_is_up():
+    def targets():
+        active = get_json(f"{PROMETHEUS}/api/v1/targets")["data"]["activeTargets"]
+        return active if active and all(t["health"] == "up" for t in active) else None
+    active = wait_for("every target up", targets, timeout=60)
+    jobs = sorted({t["labels"]["job"] for t in active})
+    assert jobs == ["alertmanager", "blackbox_exporter", "mlops_dashboard", "node", "postgres_exporter",
+                    "probe_tcp", "prometheus", "pushgateway", "redis_exporter"]
+    nodes = sorted(t["scrapeUrl"] for t in active if t["labels"]["job"] == "node")
+    assert nodes == ["http://127.0.0.1:19100/metrics", "http://127.0.0.1:19101/metrics"]
+
+
+def test_exporters_and_probes_see_their_services():
+    def seen():
+        values = {"pg_up": query("pg_up"), "redis_up": query("redis_up"),
+                  "probes": query('probe_success{job="probe_tcp"}')}
+        return values if len(values["probes"]) == 2 and all(
+            v == 1.0 for group in values.values() for v in group.values()) and values["pg_up"] and values["redis_up"] else None
+    values = wait_for("PostgreSQL and Redis seen by their exporters and probes", seen, timeout=60)
+    services = sorted(json.loads(labels)["service"] for labels in values["probes"])
+    assert services == ["postgresql", "redis"]
+
+
+def test_rules_come_from_the_seed_format():
+    groups = get_json(f"{PROMETHEUS}/api/v1/rules")["data"]["groups"]
+    rules = {rule["name"]: rule for group in groups for rule in group["rules"]}
+    assert rules["model_drift"]["query"] == "(drift_score) > 0.8"
+    assert rules["model_drift"]["labels"] == {"severity": "warning", "channels": "test-webhook"}
+    assert "node_filesystem_avail_bytes" in rules["disk_space"]["query"]
+    assert rules["noisy_logs"]["query"] == "(mlops_log_errors) > 1000"
+
+
+def push_drift(score):
+    request = urllib.request.Request(f"{PUSHGATEWAY}/metrics/job/drift_check/model/iris", method="PUT",
+                                     data=f"# TYPE drift_score gauge\ndrift_score {score}\n".encode())
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status in (200, 202)
+
+
+def test_drift_alert_reaches_the_webhook_and_resolves(webhook):
+    push_drift(0.9)
+    try:
+        fired = wait_for("a firing model_drift notification", lambda: webhook.alerts("model_drift", "firing"), timeout=90)
+        assert fired[0]["labels"]["model"] == "iris"
+        assert fired[0]["labels"]["severity"] == "warning"
+        alerts = get_json("http://127.0.0.1:19080/health")["alerts"]
+        assert "model_drift" in [a["name"] for a in alerts] or wait_for(
+            "the alert on the dashboard",
+            lambda: "model_drift" in [a["name"] for a in get_json("http://127.0.0.1:19080/health")["alerts"]], timeout=20)
+    finally:
+        push_drift(0.1)
+    resolved = wait_for("a resolved model_drift notification", lambda: webhook.alerts("model_drift", "resolved"), timeout=90)
+    assert resolved[0]["labels"]["model"] == "iris"
