@@ -18,16 +18,25 @@ class PlaybookRun:
         start = process.stdout.find("{")
         self.data = json.loads(process.stdout[start:]) if start >= 0 else {"plays": [], "stats": {}}
 
-    def results(self, name=None):
-        """(task name, result) for each task run on localhost, in order."""
-        found = []
+    def _runs(self):
+        """(task name without "role : ", result) of each task run on localhost, in order."""
         for play in self.data["plays"]:
             for task in play["tasks"]:
-                result = task["hosts"].get("localhost")
-                task_name = task["task"]["name"].split(" : ", 1)[-1]  # without "role : "
-                if result is not None and name in (None, task_name):
-                    found.append((task_name, result))
-        return found
+                if "localhost" in task["hosts"]:
+                    yield task["task"]["name"].split(" : ", 1)[-1], task["hosts"]["localhost"]
+
+    def task_names(self):
+        return [name for name, result in self._runs()]
+
+    def each(self, name):
+        """The results of every run of the named task (one per loop item or include)."""
+        return [result for task, result in self._runs() if task == name]
+
+    def result(self, name):
+        """The result of the named task, which must have run exactly once."""
+        found = self.each(name)
+        assert len(found) == 1, f"{name!r} ran {len(found)} times"
+        return found[0]
 
     @property
     def stats(self):

@@ -82,14 +82,14 @@ def inactive(render):
 def diffs(run, task):
     """The content each run of a task would write, in order."""
     written = []
-    for _, result in run.results(task):
+    for result in run.each(task):
         diff = result["diff"]
         written.append((diff[0] if isinstance(diff, list) else diff)["after"])
     return written
 
 
 def located(run):
-    return [result["ansible_facts"]["__common_launchd_plist"] for _, result in run.results("Locate the launchd job")]
+    return [result["ansible_facts"]["__common_launchd_plist"] for result in run.each("Locate the launchd job")]
 
 
 def test_agents_for_mlflow_and_bentoml(agents):
@@ -107,7 +107,7 @@ def test_agents_for_mlflow_and_bentoml(agents):
     assert jobs[0]["KeepAlive"] is True  # restart: always
     assert jobs[1]["KeepAlive"] == {"SuccessfulExit": False}  # restart: on-failure
     # The agents' directory is created when missing.
-    created = [result["path"] for _, result in run.results("Create the LaunchAgents directory")]
+    created = [result["path"] for result in run.each("Create the LaunchAgents directory")]
     assert created == [f"{home}/Library/LaunchAgents"] * 2
 
 
@@ -123,29 +123,29 @@ def test_launchers_run_the_exact_command_with_the_environment_file(agents):
 
 
 def test_secrets_stay_out_of_the_output(agents):
-    run, _, _ = agents
+    run = agents[0]
     assert SECRET not in run.output
-    env_file = run.results("Write the environment file")[0][1]
-    assert env_file.get("censored") and "diff" not in env_file
+    for env_file in run.each("Write the environment file"):
+        assert env_file.get("censored") and "diff" not in env_file
 
 
 def test_agent_files_get_the_users_primary_group(agents):
     """A Mac has no group named after each user: a user's own files keep gid 20 (staff)."""
-    run, _, _ = agents
-    assert [str(result["msg"]) for _, result in run.results("Report the group of the service's files")] == ["20"] * 2
+    run = agents[0]
+    assert [str(result["msg"]) for result in run.each("Report the group of the service's files")] == ["20"] * 2
 
 
 def test_daemons_as_root_run_as_the_service_user(daemons):
-    run, _, _ = daemons
+    run = daemons[0]
     jobs = [plistlib.loads(text.encode()) for text in diffs(run, "Write the launchd job")]
     assert located(run) == ["/Library/LaunchDaemons/com.efficientai.mlflow.plist",
                             "/Library/LaunchDaemons/com.efficientai.bentoml-iris.plist"]
     assert [(job["UserName"], job["GroupName"]) for job in jobs] == [("mlflow", "mlflow")] * 2
-    assert [result["msg"] for _, result in run.results("Report the group of the service's files")] == ["mlflow"] * 2
-    assert all(result.get("skipped") for _, result in run.results("Create the LaunchAgents directory"))
+    assert [result["msg"] for result in run.each("Report the group of the service's files")] == ["mlflow"] * 2
+    assert all(result.get("skipped") for result in run.each("Create the LaunchAgents directory"))
 
 
 def test_disabled_or_stopped_jobs_neither_start_at_load_nor_restart(inactive):
-    run, _, _ = inactive
+    run = inactive[0]
     jobs = [plistlib.loads(text.encode()) for text in diffs(run, "Write the launchd job")]
     assert [(job["RunAtLoad"], job["KeepAlive"]) for job in jobs] == [(False, False)] * 2

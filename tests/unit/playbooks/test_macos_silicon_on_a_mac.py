@@ -54,19 +54,19 @@ def fake_mac(tmp_path):
 
 
 def report(run):
-    return run.results("Report the Mac")[0][1]["msg"]
+    return run.result("Report the Mac")["msg"]
 
 
 def test_check_run_on_an_m3_max(ansible_playbook, fake_mac):
     run = ansible_playbook("macos_silicon_on_a_mac.yml", fake_mac(), check=True)
     assert run.rc == 0, run.output
     assert run.stats["failures"] == 0
-    [(_, brew)] = run.results("Install the Homebrew formulae")
+    brew = run.result("Install the Homebrew formulae")
     assert brew["changed"] is True and "python@3.12" in brew["msg"]  # would be installed
     assert "Apple M3 Max (12P+4E, 40 GPU cores, 128.0 GiB), macOS 14.0, thermal nominal" in report(run)
     # 11 workers: one per performance core but one; 128 GiB / 2 / 1 GiB allows 64.
     assert "11 workers per service" in report(run)
-    [(_, published)] = run.results("Publish the interpreter and the sizing for the service roles")
+    published = run.result("Publish the interpreter and the sizing for the service roles")
     assert published["ansible_facts"]["macos_silicon_python_path"].endswith("/opt/python@3.12/bin/python3.12")
 
 
@@ -83,23 +83,23 @@ def test_memory_bounds_the_workers(ansible_playbook, fake_mac):
 def test_guard_stops_before_anything_changes(ansible_playbook, fake_mac, sysctl, overrides, message):
     run = ansible_playbook("macos_silicon_on_a_mac.yml", fake_mac(sysctl, **overrides), check=True)
     assert run.rc != 0
-    [(_, guard)] = run.results("Check that the Mac has Apple Silicon and memory to spare")
+    guard = run.result("Check that the Mac has Apple Silicon and memory to spare")
     assert guard["failed"] is True and message in guard["msg"], guard["msg"]
-    assert run.results("Install the Homebrew formulae") == [] and run.stats["changed"] == 0
+    assert run.each("Install the Homebrew formulae") == [] and run.stats["changed"] == 0
 
 
 def test_a_given_interpreter_that_is_missing_is_refused(ansible_playbook, fake_mac):
     run = ansible_playbook("macos_silicon_on_a_mac.yml", fake_mac(macos_silicon_python="/opt/nowhere/python3"), check=True)
     assert run.rc != 0
-    [(_, check)] = run.results("Check the interpreter")
+    check = run.result("Check the interpreter")
     assert "/opt/nowhere/python3 does not exist" in check["msg"]
-    assert run.results("Install the Homebrew formulae")[0][1].get("skipped") is True  # nothing to brew
+    assert run.result("Install the Homebrew formulae").get("skipped") is True  # nothing to brew
 
 
 def test_a_given_interpreter_is_probed(ansible_playbook, fake_mac):
     run = ansible_playbook("macos_silicon_on_a_mac.yml", fake_mac(macos_silicon_python=sys.executable), check=True)
     assert run.rc == 0, run.output
-    [(_, probe)] = run.results("Ask the interpreter whether PyTorch MPS and MLX work")
+    probe = run.result("Ask the interpreter whether PyTorch MPS and MLX work")
     python = probe["ansible_facts"]["silicon"]["python"]
     assert python["version"].startswith("3.") and python["mps_available"] is False
     assert "MPS False, MLX False" in report(run)
@@ -107,6 +107,6 @@ def test_a_given_interpreter_is_probed(ansible_playbook, fake_mac):
 
 def test_bad_variables_are_refused_before_anything_changes(ansible_playbook, fake_mac):
     run = ansible_playbook("macos_silicon_on_a_mac.yml", fake_mac(macos_silicon_python_version="3.9"), check=True)
-    [(_, check)] = run.results("Check the variables")
+    check = run.result("Check the variables")
     assert check["failed"] is True and "at least 3.10 (got '3.9')" in check["msg"]
     assert json.dumps(run.stats).count('"changed": 0') == 1

@@ -16,10 +16,10 @@ PREFLIGHT_TASKS = {"Check the host and the variables", "Read the operating syste
 def test_role_stops_at_preflight_on_linux(ansible_playbook, check):
     run = ansible_playbook("macos_silicon_on_linux.yml", check=check)
     assert run.rc != 0, run.output
-    ran = [name for name, _ in run.results()
+    ran = [name for name in run.task_names()
            if name != "Gathering Facts" and not name.startswith("Validating arguments against arg spec")]
     assert set(ran) <= PREFLIGHT_TASKS, f"tasks ran after preflight: {ran}"
-    name, result = run.results("Check that the host runs macOS")[0]
+    result = run.result("Check that the host runs macOS")
     assert result.get("failed") is True
     assert "targets macOS on Apple Silicon" in result["msg"] and "runs Linux" in result["msg"]
     assert "Nothing was changed" in result["msg"]
@@ -28,7 +28,7 @@ def test_role_stops_at_preflight_on_linux(ansible_playbook, check):
 
 def test_role_refuses_linux_before_checking_its_variables(ansible_playbook):
     run = ansible_playbook("macos_silicon_on_linux.yml", {"macos_silicon_workers": -3})
-    assert "targets macOS" in run.results("Check that the host runs macOS")[0][1]["msg"]
+    assert "targets macOS" in run.result("Check that the host runs macOS")["msg"]
 
 
 def test_development_deploy_of_linux_never_reaches_the_macos_play():
