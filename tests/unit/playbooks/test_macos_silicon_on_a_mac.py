@@ -4,7 +4,6 @@ captured outputs, brew answers `brew info` as for formulae that are not installe
 the module's interpreter reports Darwin. What the role does on a real Mac (brew install,
 launchctl) is not exercised here."""
 
-import json
 import os
 import sys
 
@@ -18,6 +17,7 @@ COMMANDS = {
     "vm_stat": "vm_stat_mac_mini.txt",
     "top": "top_two_samples.txt",
     "sw_vers": "sw_vers_sonoma.txt",
+    "powermetrics": "powermetrics_gpu_power.txt",
 }
 FAKE_BREW = '''#!%s
 import json, sys
@@ -105,8 +105,18 @@ def test_a_given_interpreter_is_probed(ansible_playbook, fake_mac):
     assert "MPS False, MLX False" in report(run)
 
 
+def test_gpu_power_is_sampled_as_root(ansible_playbook, fake_mac):
+    # The test runs as root; su is the become method that needs no sudo here.
+    run = ansible_playbook("macos_silicon_on_a_mac.yml", fake_mac(macos_silicon_powermetrics_samples=2,
+                                                                  ansible_become_method="su"), check=True)
+    assert run.rc == 0, run.output
+    sample = run.result("Sample GPU power with powermetrics")["ansible_facts"]["silicon"]["powermetrics"]
+    assert (sample["samples"], sample["power_watts"]) == (2, 10.0)
+    assert report(run).endswith(", GPU 10.0 W.")
+
+
 def test_bad_variables_are_refused_before_anything_changes(ansible_playbook, fake_mac):
     run = ansible_playbook("macos_silicon_on_a_mac.yml", fake_mac(macos_silicon_python_version="3.9"), check=True)
     check = run.result("Check the variables")
     assert check["failed"] is True and "at least 3.10 (got '3.9')" in check["msg"]
-    assert json.dumps(run.stats).count('"changed": 0') == 1
+    assert run.stats["changed"] == 0 and run.each("Read the Mac") == []
