@@ -28,7 +28,7 @@ def _bentoml_services(host, hostvars):
     services = hostvars.get('bentoml_services') or [{'name': '', 'port': hostvars.get('bentoml_port', 3000)}]
     return [_service(f"bentoml-{item['name']}" if item.get('name') else 'bentoml', host, hostvars, 'http',
                      item.get('port', 3000), '/readyz', '/metrics')
-            for item in services]
+            for item in services if item.get('state', 'started') == 'started']
 
 
 # Inventory group -> the services each of its hosts runs, read from the variables of the
@@ -36,7 +36,7 @@ def _bentoml_services(host, hostvars):
 GROUPS = {
     'tracking': lambda host, hv: [_service(
         'mlflow', host, hv, 'http', hv.get('mlflow_port', 5000), '/health',
-        '/metrics' if hv.get('mlflow_expose_prometheus') else '')],
+        '/metrics' if hv.get('mlflow_prometheus_dir') else '')],
     'serving': _bentoml_services,
     'orchestration': lambda host, hv: [_service(
         'airflow', host, hv, 'airflow', hv.get('airflow_api_port', 8080), '/api/v2/monitor/health')],

@@ -87,8 +87,10 @@ def webhook():
 @pytest.fixture
 def run_playbook(tmp_path):
     """Run a playbook against the scenario's inventory."""
-    def run(playbook, variables=None):
+    def run(playbook, variables=None, limit=None):
         command = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], playbook]
+        if limit:
+            command += ["--limit", limit]
         if variables:
             extra = tmp_path / "vars.json"
             extra.write_text(json.dumps(variables))

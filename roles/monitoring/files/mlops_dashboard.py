@@ -279,7 +279,10 @@ def make_handler(dashboard):
             self.send_header('Content-Length', str(len(body)))
             self.send_header('Cache-Control', 'no-store')
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client went away; not an error of the dashboard
 
         def do_GET(self):
             path = self.path.split('?', 1)[0]

@@ -16,8 +16,9 @@ GROUPS = {
     "ungrouped": [],
 }
 HOSTVARS = {
-    "t1": {"ansible_host": "10.0.0.11", "mlflow_port": 5001, "mlflow_expose_prometheus": "/var/lib/mlflow/metrics"},
-    "s1": {"bentoml_services": [{"name": "iris", "port": 3000}, {"name": "fraud", "port": 3001}]},
+    "t1": {"ansible_host": "10.0.0.11", "mlflow_port": 5001, "mlflow_prometheus_dir": "/var/lib/mlflow/metrics"},
+    "s1": {"bentoml_services": [{"name": "iris", "port": 3000}, {"name": "fraud", "port": 3001},
+                                {"name": "old", "port": 3002, "state": "absent"}]},
     "o1": {"monitoring_target_address": "orch.internal", "redis_port": 6380},
     "db1": {},
 }

@@ -1,0 +1,33 @@
+"""Bad input fails in preflight with a message that names what to change, before
+anything on the host changes."""
+
+import os
+
+import pytest
+
+from conftest import SCENARIO_DIR
+
+testinfra_hosts = ["monitoring-server"]
+CONVERGE = os.path.join(SCENARIO_DIR, "converge.yml")
+WATCHED = "/etc/prometheus/prometheus.yml /etc/prometheus/rules/mlops.yml /etc/prometheus/alertmanager.yml /etc/default/prometheus"
+
+
+@pytest.mark.parametrize("variables, message", [
+    ({"monitoring_alerts": [{"name": "slow", "condition": "latency > 2"}]}, "unknown metric 'latency'"),
+    ({"monitoring_alerts": [{"name": "drift", "condition": "drift_score >> 0.8"}]}, "is not '<metric> <operator> <number>'"),
+    ({"monitoring_alerts": [{"name": "drift", "condition": "drift_score > 0.8", "channels": ["sms"]}]},
+     "channel 'sms' is not defined"),
+    ({"monitoring_channels": {"ops": {"type": "slack"}}}, "channel 'ops' (slack): missing api_url"),
+    ({"monitoring_prometheus_listen_address": "everywhere"}, "must be host:port"),
+    ({"monitoring_prometheus_retention_time": "two weeks"}, "monitoring_prometheus_retention_time must be a Prometheus duration"),
+    ({"monitoring_postgres_exporter_password": "short"}, "monitoring_postgres_exporter_password"),
+    ({"monitoring_components": "prometheus"}, "monitoring_components must be a list"),
+])
+def test_bad_input_fails_before_any_change(host, run_playbook, variables, message):
+    before = host.check_output(f"md5sum {WATCHED}")
+    result = run_playbook(CONVERGE, variables, limit="monitoring-server")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert message in output, output[-3000:]
+    assert host.check_output(f"md5sum {WATCHED}") == before
+    assert "changed=0" in output
