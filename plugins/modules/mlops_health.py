@@ -75,12 +75,14 @@ options:
     type: path
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: The checks only read, so they run in check mode too.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 author:
-  - EfficientAI platform team
+  - EfficientAI platform team (@efficientai)
 """
 
 EXAMPLES = r"""
@@ -105,13 +107,27 @@ services:
   type: list
   elements: dict
   contains:
-    name: {description: The service name., type: str}
-    node: {description: The host it runs on., type: str}
-    kind: {description: The kind of check., type: str}
-    target: {description: What was checked., type: str}
-    status: {description: V(OK) or V(DOWN)., type: str}
-    detail: {description: What was seen, for example V(HTTP 200) or why the service is down., type: str}
-    elapsed_ms: {description: Time the check took, retries included., type: int}
+    name:
+      description: The service name.
+      type: str
+    node:
+      description: The host it runs on.
+      type: str
+    kind:
+      description: The kind of check.
+      type: str
+    target:
+      description: What was checked.
+      type: str
+    status:
+      description: V(OK) or V(DOWN).
+      type: str
+    detail:
+      description: What was seen, for example V(HTTP 200), or why the service is down.
+      type: str
+    elapsed_ms:
+      description: Time the check took, retries included.
+      type: int
   sample:
     - {name: mlflow, node: tracking1, kind: http, target: "http://tracking1:5000/health", status: OK, detail: HTTP 200, elapsed_ms: 12}
 all_ok:

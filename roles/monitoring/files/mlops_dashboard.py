@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: (c) 2026, EfficientAI platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The status dashboard of the MLOps stack (installed by the efficientai.mlops.monitoring role).
@@ -89,7 +88,7 @@ class FileErrors:
             self.seen[name].append((now, self._new_errors(name, path)))
             while self.seen[name] and self.seen[name][0][0] < now - self.window:
                 self.seen[name].popleft()
-        return {name: sum(count for _, count in self.seen[name]) for name in self.files}
+        return {name: sum(count for _stamp, count in self.seen[name]) for name in self.files}
 
     def _new_errors(self, name, path):
         try:

@@ -149,12 +149,14 @@ def test_health_is_json_with_each_service(served):
 
 
 def test_metrics_and_page(served):
-    _, content_type, metrics = get(served + "/metrics")
+    status, content_type, metrics = get(served + "/metrics")
+    assert status == 200
     assert content_type.startswith("text/plain; version=0.0.4")
     assert 'mlops_service_up{service="mlflow",node="t1",kind="http"} 1' in metrics
     assert 'mlops_service_up{service="redis",node="r1",kind="tcp"} 0' in metrics
     assert "mlops_alerts_firing 1" in metrics
-    _, content_type, page = get(served + "/")
+    status, content_type, page = get(served + "/")
+    assert status == 200
     assert content_type == "text/html; charset=utf-8"
     assert "model_drift: drift_score &gt; 0.8" in page
     assert 'data-status="degraded"' in page
