@@ -1,0 +1,139 @@
+"""Unit tests of the on-host backup runner (roles/backup/files/efficientai_backup.py) with real
+SQLite, tar and zstd; PostgreSQL is exercised by the backup_restore_pg scenario."""
+
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tarfile
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+# On a host, _backup.py is copied beside the runner; here it is taken from the collection.
+sys.path[:0] = [os.path.join(REPO, 'roles', 'backup', 'files'), os.path.join(REPO, 'plugins', 'module_utils')]
+
+import _backup  # noqa: E402
+import efficientai_backup as runner  # noqa: E402
+
+
+@pytest.fixture
+def host(tmp_path):
+    """A tracking host's data (SQLite database, artifacts) and a runner configuration."""
+    data = tmp_path / 'data'
+    (data / 'artifacts' / '1' / 'run1').mkdir(parents=True)
+    (data / 'artifacts' / '1' / 'run1' / 'model.bin').write_bytes(os.urandom(50000))
+    with sqlite3.connect(data / 'mlflow.db') as db:
+        db.execute('CREATE TABLE runs (id)')
+        db.executemany('INSERT INTO runs VALUES (?)', [(n,) for n in range(7)])
+    (data / 'project' / '.dvc' / 'cache').mkdir(parents=True)
+    (data / 'project' / '.dvc' / 'config').write_text('[core]\n')
+    (data / 'project' / '.dvc' / 'cache' / 'big').write_bytes(b'x' * 1000)
+    config = {'root': str(tmp_path / 'backups'), 'host': 'tracking-1', 'retention': {'manual': 2},
+              'sources': [{'name': 'mlflow-db', 'type': 'sqlite', 'path': str(data / 'mlflow.db'), 'tables': ['runs']},
+                          {'name': 'mlflow-artifacts', 'type': 'files', 'path': str(data / 'artifacts')},
+                          {'name': 'dvc-project', 'type': 'files', 'path': str(data / 'project' / '.dvc'),
+                           'exclude': ['cache', 'tmp']}]}
+    path = tmp_path / 'backup.json'
+
+    def run(kind='manual', backup_id='', **changes):
+        path.write_text(json.dumps(dict(config, **changes)))
+        return runner.main(['run', '--config', str(path), '--kind', kind] + (['--id', backup_id] if backup_id else []))
+    run.config, run.root, run.data = config, tmp_path / 'backups', data
+    return run
+
+
+def test_a_set_holds_every_source_and_passes_its_own_check(host, capsys):
+    assert host(backup_id='20261101T020000Z') == 0
+    summary = json.loads(capsys.readouterr().out)
+    set_dir = host.root / '20261101T020000Z'
+    manifest = _backup.load_manifest(str(set_dir))
+    assert _backup.set_problems(str(set_dir), manifest) == []
+    assert summary['id'] == manifest['id'] == '20261101T020000Z' and manifest['host'] == 'tracking-1'
+    assert manifest['sources'][0]['counts'] == {'runs': 7} and manifest['compression'] == 'zstd'
+    assert sorted(manifest['files']) == ['files/dvc-project.tar.zst', 'files/mlflow-artifacts.tar.zst',
+                                         'files/mlflow-db.sqlite.zst']
+    assert _backup.read_json(str(set_dir / 'verification.json'))['verified'] is True
+    assert oct(os.stat(set_dir / 'files' / 'mlflow-db.sqlite.zst').st_mode & 0o777) == '0o600'
+    unpacked = subprocess.run(['zstd', '-dc', str(set_dir / 'files' / 'dvc-project.tar.zst')], capture_output=True,
+                              check=True).stdout
+    assert tarfile.open(fileobj=io.BytesIO(unpacked)).getnames() == ['.dvc', '.dvc/config']
+
+
+def test_gzip_when_asked(host, capsys):
+    assert host(compression='gzip', backup_id='20261101T020000Z') == 0
+    assert json.loads(capsys.readouterr().out)['files'].keys() >= {'files/mlflow-db.sqlite.gz'}
+    assert _backup.load_manifest(str(host.root / '20261101T020000Z'))['compression'] == 'gzip'
+
+
+def test_a_failed_run_leaves_the_other_sets_untouched(host, capsys):
+    assert host(backup_id='20261101T020000Z') == 0
+    before = {p: p.stat().st_mtime for p in host.root.rglob('*')}
+    broken = [dict(s, path=str(host.data / 'gone')) if s['type'] == 'files' else s for s in host.config['sources']]
+    assert host(backup_id='20261102T020000Z', sources=broken) == 1
+    assert 'FAILED' in capsys.readouterr().err
+    assert {p: p.stat().st_mtime for p in host.root.rglob('*')} == before
+    assert [s['id'] for s in _backup.list_sets(str(host.root))] == ['20261101T020000Z']
+
+
+def test_not_enough_space_fails_before_writing(host, capsys):
+    assert host(min_free_mb=10**9) == 1
+    assert 'not enough space' in capsys.readouterr().err
+    assert os.listdir(host.root) == ['.lock']
+
+
+def test_retention_after_each_run(host, capsys):
+    for day in (1, 2, 3):
+        assert host(backup_id=f'2026110{day}T020000Z', retention={'manual': 5}) == 0
+    assert host(kind='daily', backup_id='20261104T020000Z', retention={'manual': 1, 'daily': 1}) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary['kept'] == ['20261103T020000Z', '20261104T020000Z']
+    assert summary['pruned'] == ['20261101T020000Z', '20261102T020000Z']
+    assert sorted(p.name for p in host.root.iterdir()) == ['.lock', '20261103T020000Z', '20261104T020000Z']
+
+
+def test_an_existing_id_and_a_running_backup_are_refused(host, capsys):
+    assert host(backup_id='20261101T020000Z') == 0
+    assert host(backup_id='20261101T020000Z') == 1
+    assert 'exists already' in capsys.readouterr().err
+    with open(host.root / '.lock', 'w', encoding='utf-8') as lock:
+        runner.fcntl.flock(lock, runner.fcntl.LOCK_EX)
+        assert host() == 1
+    assert 'another backup is running' in capsys.readouterr().err
+
+
+def test_scheduled_ids_are_whole_minutes(host, capsys):
+    assert host(kind='daily') == 0
+    assert json.loads(capsys.readouterr().out)['id'].endswith('00Z')
+
+
+def test_wal_file_names():
+    assert runner.wal_file_name(1, '0', '2000028') == '000000010000000000000002'
+    assert runner.wal_file_name(2, '1', 'FF000000') == '0000000200000001000000FF'
+
+
+def test_upload_to_s3(host, capsys, tmp_path):
+    moto = pytest.importorskip('moto.server')
+    boto3 = pytest.importorskip('boto3')
+    server = moto.ThreadedMotoServer(ip_address='127.0.0.1', port=0)
+    server.start()
+    try:
+        endpoint = f'http://127.0.0.1:{server._server.server_port}'  # pylint: disable=protected-access
+        s3 = {'bucket': 'backups', 'prefix': 'mlops', 'endpoint_url': endpoint, 'region': 'us-east-1',
+              'access_key_id': 'test', 'secret_access_key': 'test'}
+        client = boto3.client('s3', endpoint_url=endpoint, region_name='us-east-1', aws_access_key_id='test',
+                              aws_secret_access_key='test')
+        client.create_bucket(Bucket='backups')
+        assert host(backup_id='20261101T020000Z', s3=s3) == 0
+        assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])['uploaded'] == 'mlops/tracking-1/20261101T020000Z.tar'
+        body = client.get_object(Bucket='backups', Key='mlops/tracking-1/20261101T020000Z.tar')['Body'].read()
+        with tarfile.open(fileobj=io.BytesIO(body)) as archive:
+            archive.extractall(tmp_path / 'downloaded', filter='data')
+        downloaded = tmp_path / 'downloaded' / '20261101T020000Z'
+        assert _backup.set_problems(str(downloaded), _backup.load_manifest(str(downloaded))) == []
+        assert host(backup_id='20261102T020000Z', s3=dict(s3, bucket='missing')) == 1
+        assert 'NoSuchBucket' in capsys.readouterr().err
+    finally:
+        server.stop()
