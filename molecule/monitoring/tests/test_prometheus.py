@@ -72,6 +72,9 @@ def test_rules_come_from_the_seed_format():
     assert rules["model_drift"]["labels"] == {"severity": "warning", "channels": "test-webhook"}
     assert "node_filesystem_avail_bytes" in rules["disk_space"]["query"]
     assert rules["noisy_logs"]["query"] == "(mlops_log_errors) > 1000"
+    # Prometheus parsed every metric's PromQL and evaluates it without errors.
+    assert len(rules) == 10
+    assert {name: rule["health"] for name, rule in rules.items() if rule["health"] != "ok"} == {}
 
 
 def push_drift(score):
