@@ -175,6 +175,6 @@ class FilterModule:
 
     def filters(self):
         return {
-            'alert_rules': alert_rules,
-            'alertmanager_config': alertmanager_config,
+            "alert_rules": alert_rules,
+            "alertmanager_config": alertmanager_config,
         }

@@ -126,7 +126,7 @@ class FilterModule:
 
     def filters(self):
         return {
-            'stack_services': stack_services,
-            'host_targets': host_targets,
-            'scrape_configs': scrape_configs,
+            "stack_services": stack_services,
+            "host_targets": host_targets,
+            "scrape_configs": scrape_configs,
         }
