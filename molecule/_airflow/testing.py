@@ -6,13 +6,13 @@ import subprocess
 import tempfile
 
 
-def run_playbook(host, playbook, variables):
+def run_playbook(host, playbook, variables, *options):
     """Run a playbook of the scenario against the host under test; return the process."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as extra:
         json.dump(dict(variables, target_hosts=host.backend.host), extra)
     try:
         return subprocess.run(
-            ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], playbook, "-e", f"@{extra.name}"],
+            ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], playbook, "-e", f"@{extra.name}", *options],
             capture_output=True, text=True, check=False)
     finally:
         os.unlink(extra.name)

@@ -1,0 +1,119 @@
+"""Airflow for production: CeleryExecutor with two workers on a Redis broker,
+PostgreSQL as metadata DB and result backend on another host, FAB users. A DAG
+triggered through the REST API runs on a Celery worker; the worker count scales
+up and down with one variable."""
+
+import base64
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from airflow_api import AirflowApi
+from testing import journal, play_recap
+
+testinfra_hosts = ["ansible://airflow-prod"]
+COMPONENTS = ["airflow-api-server", "airflow-scheduler-1", "airflow-dag-processor", "airflow-triggerer",
+              "airflow-worker-1", "airflow-worker-2", "airflow-flower"]
+
+
+def flower(variables, path, auth=True):
+    user = variables["airflow_flower_users"][0]
+    request = urllib.request.Request(f"http://127.0.0.1:{variables['airflow_flower_port']}{path}")
+    if auth:
+        token = base64.b64encode(f"{user['username']}:{user['password']}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, None
+
+
+def workers(host):
+    return sorted(line.split()[0] for line in host.check_output(
+        "systemctl list-units --plain --no-legend 'airflow-worker-*'").splitlines())
+
+
+@pytest.mark.parametrize("unit", COMPONENTS)
+def test_component_runs_as_the_airflow_user(host, unit):
+    assert host.service(unit).is_running, journal(host, unit)
+    pid = host.check_output(f"systemctl show -p MainPID --value {unit}")
+    assert host.check_output(f"ps -o user= -p {pid}") == "airflow"
+
+
+def test_health_json_says_every_component_is_healthy(host, variables):
+    health = json.loads(host.check_output(f"curl -sf http://127.0.0.1:{variables['airflow_api_port']}/api/v2/monitor/health"))
+    assert {name: part["status"] for name, part in health.items()} == {
+        "metadatabase": "healthy", "scheduler": "healthy", "triggerer": "healthy", "dag_processor": "healthy"}, health
+
+
+def test_anonymous_callers_are_refused(api, variables):
+    assert api.call("GET", "/api/v2/dags", token=False)[0] == 401
+    assert flower(variables, "/api/workers", auth=False)[0] == 401
+
+
+def test_dag_from_git_runs_on_a_celery_worker(api, host):
+    run = api.run_dag("efficientai_smoke")
+    assert run["state"] == "success", journal(host, "airflow-scheduler-1", "airflow-worker-1", "airflow-worker-2")
+    processes = " | ".join(api.return_value("efficientai_smoke", run["dag_run_id"], "report")["processes"])
+    assert "celery" in processes and "airflow-worker-" in processes, processes
+    assert "LocalExecutor" not in processes, processes
+
+
+def test_two_workers_are_online(variables):
+    status, online = flower(variables, "/api/workers?refresh=1")
+    assert status == 200
+    assert sorted(name.split("@")[0] for name in online) == ["airflow-worker-1", "airflow-worker-2"], online
+    assert all({q["name"] for q in worker["active_queues"]} == {"default", "training"} for worker in online.values())
+
+
+def test_metadata_and_task_results_are_in_postgresql(host):
+    db = host.get_host("ansible://airflow-prod-db")
+    query = "select (select count(*) from dag_run where dag_id = 'efficientai_smoke'), (select count(*) from celery_taskmeta)"
+    counts = db.check_output(f"runuser -u postgres -- psql -p 18432 -d airflow -tAc \"{query}\"")
+    runs, results = (int(n) for n in counts.split("|"))
+    assert runs >= 1 and results >= 1, counts
+
+
+def test_broker_wants_the_password_and_binds_loopback(host, variables):
+    broker = host.get_host("ansible://airflow-prod-broker")
+    assert "NOAUTH" in broker.run(f"redis-cli -p {variables['airflow_redis_port']} ping").stdout
+    listening = [s for s in broker.socket.get_listening_sockets() if s.endswith(f":{variables['airflow_redis_port']}")]
+    assert listening == [f"tcp://127.0.0.1:{variables['airflow_redis_port']}"], listening
+    assert broker.file("/etc/redis/redis.conf").mode == 0o640
+
+
+def test_viewer_cannot_trigger(api, variables):
+    analyst = variables["airflow_users"][1]
+    viewer = AirflowApi(api.base_url, analyst["username"], analyst["password"])
+    assert viewer.call("GET", "/api/v2/dags")[0] == 200
+    assert viewer.call("POST", "/api/v2/dags/efficientai_smoke/dagRuns", {"logical_date": None})[0] == 403
+
+
+def test_airflow_user_checks_the_database_instead_of_the_exit_code(host, api):
+    def user(state, **extra):
+        return host.ansible("efficientai.mlops.airflow_user", " ".join(
+            [f"username=temp state={state} airflow_home=/opt/efficientai/airflow/home",
+             "airflow_bin=/opt/efficientai/airflow/venv/bin/airflow"] + [f"{k}={v}" for k, v in extra.items()]),
+            become=True, become_user="airflow", check=False)
+    created = user("present", role="Op", password="temp-user-password")
+    assert created["changed"] and created["user"]["roles"] == ["Op"], created
+    # `airflow users create` would exit 0 here too: the module must see the user and do nothing.
+    assert not user("present", role="Op", password="temp-user-password")["changed"]
+    assert AirflowApi(api.base_url, "temp", "temp-user-password").token()
+    assert user("absent")["changed"]
+    assert api.call("POST", "/auth/token", {"username": "temp", "password": "temp-user-password"}, token=False)[0] == 401
+
+
+def test_worker_count_scales_up_and_down_with_one_variable(host, play):
+    up = play({"airflow_celery_workers": 3}, "--tags", "airflow_run")
+    assert up.returncode == 0 and play_recap(up.stdout)["changed"] > 0, up.stdout[-3000:]
+    assert workers(host) == ["airflow-worker-1.service", "airflow-worker-2.service", "airflow-worker-3.service"]
+    again = play({"airflow_celery_workers": 3}, "--tags", "airflow_run")
+    assert again.returncode == 0 and play_recap(again.stdout)["changed"] == 0, again.stdout[-3000:]
+    down = play({"airflow_celery_workers": 2}, "--tags", "airflow_run")
+    assert down.returncode == 0 and play_recap(down.stdout)["changed"] > 0, down.stdout[-3000:]
+    assert workers(host) == ["airflow-worker-1.service", "airflow-worker-2.service"]
+    assert not host.file("/etc/systemd/system/airflow-worker-3.service").exists
