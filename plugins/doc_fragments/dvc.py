@@ -25,7 +25,7 @@ options:
 requirements:
   - DVC 3 on the managed host.
 notes:
-  - DVC runs with E(DVC_NO_ANALYTICS=1): no usage report leaves the host.
+  - DVC runs with E(DVC_NO_ANALYTICS=1), so no usage report leaves the host.
   - Run the module as the owner of the project (C(become_user)); run as root, the files it
     creates in the project are given to the owner of C(.dvc/).
 """

@@ -19,9 +19,10 @@ extends_documentation_fragment:
   - efficientai.mlops.dvc
 attributes:
   check_mode:
+    description: Predicts the changes without writing; on a host where the project is not initialised yet, every option is predicted as set.
     support: full
-    details: On a host where the project is not initialised yet, every option is predicted as set.
   diff_mode:
+    description: Shows the options of the configuration file before and after.
     support: full
 options:
   level:
@@ -37,7 +38,7 @@ options:
     type: dict
     required: true
 author:
-  - EfficientAI platform team
+  - EfficientAI platform team (@efficientai)
 """
 
 EXAMPLES = r"""

@@ -22,9 +22,10 @@ extends_documentation_fragment:
   - efficientai.mlops.dvc
 attributes:
   check_mode:
+    description: Runs only C(dvc gc --dry) and reports what would be removed.
     support: full
-    details: Runs only the dry run and reports what would be removed.
   diff_mode:
+    description: Nothing to show, the result lists what was removed.
     support: none
 options:
   workspace:
@@ -87,7 +88,7 @@ notes:
     root to trust the projects' repositories (C(git config --global --add safe.directory PATH)),
     which the module does not do for you; O(workspace) needs nothing.
 author:
-  - EfficientAI platform team
+  - EfficientAI platform team (@efficientai)
 """
 
 EXAMPLES = r"""

@@ -22,11 +22,11 @@ extends_documentation_fragment:
   - efficientai.mlops.dvc
 attributes:
   check_mode:
+    description: Predicts the changes without writing; on a host where the project is not initialised yet, everything is predicted as added.
     support: full
-    details: On a host where the project is not initialised yet, everything is predicted as added.
   diff_mode:
+    description: Shows the remote's settings per file; credentials as C(<hidden>) (C(<hidden, changed>) when they change).
     support: full
-    details: Credentials are shown as C(<hidden>) (C(<hidden, changed>) when they change).
 options:
   name:
     description:
@@ -85,7 +85,7 @@ seealso:
     description: The options of each remote type.
     link: https://dvc.org/doc/command-reference/remote/modify
 author:
-  - EfficientAI platform team
+  - EfficientAI platform team (@efficientai)
 """
 
 EXAMPLES = r"""

@@ -21,7 +21,7 @@ class FakeDvc:
         self.calls = []
         self.refuse = None
 
-    def __call__(self, module, argv, data=None, **kwargs):
+    def __call__(self, argv, data=None, **kwargs):
         self.calls.append({"argv": list(argv), "stdin": data, "environ": kwargs.get("environ_update")})
         if argv[1] == "-c":
             return self._config(json.loads(data))
@@ -76,6 +76,6 @@ def dvc_project(tmp_path):
 @pytest.fixture
 def fake_dvc(monkeypatch):
     fake = FakeDvc()
-    monkeypatch.setattr(basic.AnsibleModule, "run_command",
-                        lambda module, argv, **kwargs: fake(module, argv, **kwargs))
+    # An instance is not bound as a method: it gets (argv, ...) without the module.
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", fake)
     return fake

@@ -38,7 +38,7 @@ def test_secrets_never_show_in_the_result_or_diff(run_module, dvc_project, fake_
     result = run(run_module, dvc_project, **S3)
     assert SECRET not in repr(result) and "AKIDEXAMPLE" not in repr(result)
     assert result["diff"]["after"][".dvc/config.local"]["remote"]["secret_access_key"] == "<hidden, changed>"
-    rotated = run(run_module, dvc_project, **dict(S3, secret_access_key="an0ther-Secret-987654"))
+    rotated = run(run_module, dvc_project, **(S3 | {"secret_access_key": "an0ther-Secret-987654"}))
     assert rotated["changes"] == ["set secret_access_key of remote 'storage' in .dvc/config.local"]
     assert rotated["diff"]["before"][".dvc/config.local"]["remote"]["secret_access_key"] == "<hidden>"
     # Secrets go to DVC's interpreter on stdin, never on a command line.
@@ -51,7 +51,7 @@ def test_password_in_url_is_hidden_in_the_diff(run_module, dvc_project, fake_dvc
 
 
 def test_options_not_given_are_kept_and_empty_ones_removed(run_module, dvc_project, fake_dvc):
-    run(run_module, dvc_project, **dict(S3, profile="ml"))
+    run(run_module, dvc_project, **(S3 | {"profile": "ml"}))
     kept = run(run_module, dvc_project, name="storage", url="s3://bucket/project")
     assert not kept["changed"] and fake_dvc.config["local"]["remote"]["storage"]["profile"] == "ml"
     removed = run(run_module, dvc_project, name="storage", profile="")
