@@ -141,16 +141,16 @@ def list_sets(root):
     return found
 
 
-def choose_set(sets, backup_id=''):
-    """The set with this id, or the newest verified one when backup_id is empty."""
+def choose_set(sets, backup_id='', before=''):
+    """The set with this id, or the newest verified one (taken before `before`, an id)."""
     if backup_id:
         for candidate in sets:
             if candidate['id'] == backup_id:
                 return candidate
         raise BackupError(f"no backup set {backup_id} (sets here: {', '.join(s['id'] for s in sets) or 'none'})")
-    verified = [s for s in sets if s['verified']]
+    verified = [s for s in sets if s['verified'] and (not before or s['id'] < before)]
     if not verified:
-        raise BackupError('no verified backup set to choose from')
+        raise BackupError('no verified backup set to choose from' + (f' taken before {before}' if before else ''))
     return verified[-1]
 
 
@@ -262,6 +262,21 @@ def _test_sqlite(set_dir, source, scratch):
     return _count_problems(source['name'], source.get('counts'), sqlite_counts(copy, list(source.get('counts') or {})))
 
 
+def postgres_counts(database, port, tables, pg_user='postgres', socket_dir='/var/run/postgresql'):
+    """Row counts of the tables of a PostgreSQL database that exist (psql as pg_user)."""
+    query = ' UNION ALL '.join(
+        f"SELECT '{table}', (xpath('/row/n/text()', query_to_xml('SELECT count(*) AS n FROM public.\"{table}\"', "
+        f"false, false, '')))[1]::text::bigint WHERE to_regclass('public.\"{table}\"') IS NOT NULL" for table in tables)
+    if not query:
+        return {}
+    counted = subprocess.run(as_user(pg_user, ['psql', '-X', '-At', '-F', ' ', '-v', 'ON_ERROR_STOP=1', '-d', database,
+                                               '-p', str(port), '-h', socket_dir, '-c', query]),
+                             capture_output=True, text=True, check=False)
+    if counted.returncode != 0:
+        raise BackupError(f'row counts of {database}: {counted.stderr.strip()}')
+    return {name: int(count) for name, count in (line.split(' ') for line in counted.stdout.splitlines() if line)}
+
+
 def _test_postgres(set_dir, source, pg_user, socket_dir):
     scratch_db = 'efficientai_verify_' + re.sub('[^a-z0-9]', '_', source['name'].lower())
     connect = ['-p', str(source['port']), '-h', socket_dir]
@@ -279,12 +294,10 @@ def _test_postgres(set_dir, source, pg_user, socket_dir):
         unpack.stdout.close()
         if unpack.wait() != 0 or restored.returncode != 0:
             return [f"{source['name']}: pg_restore into a scratch database failed: {restored.stderr.strip()[-1000:]}"]
-        found = {}
-        for table in source.get('counts') or {}:
-            counted = subprocess.run(as_user(pg_user, ['psql', '-X', '-At', '-d', scratch_db] + connect
-                                             + ['-c', f'SELECT count(*) FROM public."{table}"']),
-                                     capture_output=True, text=True, check=False)
-            found[table] = int(counted.stdout.strip()) if counted.returncode == 0 else None
+        try:
+            found = postgres_counts(scratch_db, source['port'], list(source.get('counts') or {}), pg_user, socket_dir)
+        except BackupError as error:
+            return [f"{source['name']}: {error}"]
         return _count_problems(source['name'], source.get('counts'), found)
     finally:
         subprocess.run(drop, capture_output=True, check=False)

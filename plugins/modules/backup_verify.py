@@ -32,6 +32,12 @@ options:
     description: The set to check, like C(20261127T020000Z). Empty for the newest set recorded as verified.
     type: str
     default: ''
+  before:
+    description:
+      - With an empty O(backup_id), choose the newest verified set taken before this time (a set id,
+        like C(20261127T140500Z)), as point-in-time recovery needs.
+    type: str
+    default: ''
   test_restore:
     description: Also restore the databases into scratch space and compare their row counts.
     type: bool
@@ -102,7 +108,7 @@ class BackupVerify:
 
     def run(self):
         try:
-            chosen = choose_set(list_sets(self.params['root']), self.params['backup_id'])
+            chosen = choose_set(list_sets(self.params['root']), self.params['backup_id'], self.params['before'])
         except BackupError as error:
             self.module.fail_json(msg=f"{self.params['root']}: {error}", problems=[str(error)], backup_id='', path='')
         result = {'backup_id': chosen['id'], 'path': chosen['path']}
@@ -140,6 +146,7 @@ def main():
         argument_spec=dict(
             root=dict(type='path', default='/var/backups/efficientai'),
             backup_id=dict(type='str', default=''),
+            before=dict(type='str', default=''),
             test_restore=dict(type='bool', default=False),
             record=dict(type='bool', default=False),
             postgres_user=dict(type='str', default='postgres'),

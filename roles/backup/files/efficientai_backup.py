@@ -4,6 +4,7 @@
 """Takes a backup set of this host (installed by the efficientai.mlops.backup role).
 
     efficientai_backup.py run --config FILE --kind daily|weekly|monthly|manual [--id ID]
+    efficientai_backup.py counts --config FILE
     efficientai_backup.py pg-dump --database DB --port PORT --socket-dir DIR [--table T ...]
 
 `run` is what the timers (or cron) and playbooks/backup.yml start: it copies every source of
@@ -11,7 +12,8 @@ the configuration into ROOT/.partial-<id>, writes the manifest, checks the set a
 renames it to ROOT/<id>, uploads it (optionally encrypted), prunes by retention and prints a
 JSON summary. Any failure removes the partial set, leaves the other sets untouched and exits 1.
 
-`pg-dump` runs as the postgres user: a custom-format dump on stdout taken in an exported
+`counts` prints the row counts of the live databases (restore.yml compares them with the
+manifest). `pg-dump` runs as the postgres user: a custom-format dump on stdout taken in an exported
 snapshot, and the row counts of that same snapshot as JSON on the last line of stderr.
 
 The set layout, manifest checks and retention come from _backup.py beside this file (the
@@ -393,6 +395,20 @@ def _pg_dump(psycopg2, args):
     return None
 
 
+def counts(args):
+    """Row counts of the live databases of the configuration, by source name."""
+    config = _backup.read_json(args.config)
+    found = {}
+    for source in config['sources']:
+        if source['type'] == 'sqlite' and os.path.isfile(source['path']):
+            found[source['name']] = _backup.sqlite_counts(source['path'], source.get('tables', []))
+        elif source['type'] == 'postgres':
+            found[source['name']] = _backup.postgres_counts(
+                source['database'], source['port'], source.get('tables', []), config.get('postgres_user', 'postgres'),
+                config.get('postgres_socket_dir', '/var/run/postgresql'))
+    return found
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     commands = parser.add_subparsers(dest='command', required=True)
@@ -400,6 +416,8 @@ def main(argv=None):
     run_parser.add_argument('--config', required=True)
     run_parser.add_argument('--kind', required=True, choices=_backup.KINDS)
     run_parser.add_argument('--id', default='', help='set id (default: now, UTC)')
+    counts_parser = commands.add_parser('counts')
+    counts_parser.add_argument('--config', required=True)
     dump_parser = commands.add_parser('pg-dump')
     dump_parser.add_argument('--database', required=True)
     dump_parser.add_argument('--port', type=int, required=True)
@@ -409,7 +427,7 @@ def main(argv=None):
     if args.command == 'run' and args.id and not _backup.SET_ID.match(args.id):
         parser.error(f'--id {args.id!r} is not like 20261127T020000Z')
     try:
-        result = run(args) if args.command == 'run' else pg_dump(args)
+        result = {'run': run, 'counts': counts, 'pg-dump': pg_dump}[args.command](args)
     except (Failed, _backup.BackupError, OSError, subprocess.CalledProcessError, sqlite3.Error) as error:
         print(f'efficientai-backup: FAILED: {error}', file=sys.stderr)
         return 1

@@ -35,6 +35,10 @@ def test_the_newest_verified_set_passes(make_set, tmp_path, run_module):
     assert not result['failed'] and not result['changed']
     assert result['backup_id'] == '20261102T020000Z' and result['problems'] == []
     assert result['manifest']['kind'] == 'daily'
+    earlier = run_module(backup_verify, {'root': str(tmp_path), 'before': '20261102T000000Z'})
+    assert earlier['backup_id'] == '20261101T020000Z'
+    assert 'taken before 20261101T000000Z' in run_module(backup_verify, {'root': str(tmp_path),
+                                                                         'before': '20261101T000000Z'})['msg']
 
 
 def test_a_flipped_byte_is_refused(make_set, tmp_path, run_module):

@@ -137,3 +137,11 @@ def test_upload_to_s3(host, capsys, tmp_path):
         assert 'NoSuchBucket' in capsys.readouterr().err
     finally:
         server.stop()
+
+
+def test_counts_of_the_live_databases(host, capsys):
+    host.config_path = host.root.parent / 'backup.json'
+    host(backup_id='20261101T020000Z')
+    capsys.readouterr()
+    assert runner.main(['counts', '--config', str(host.config_path)]) == 0
+    assert json.loads(capsys.readouterr().out) == {'mlflow-db': {'runs': 7}}
