@@ -1,0 +1,95 @@
+"""Helpers of the MLflow scenarios (mlflow_prod runs test_tracking.py from here too)."""
+
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SUPERVISORCTL = "/opt/efficientai/supervisor/venv/bin/supervisorctl -c /opt/efficientai/supervisor/supervisord.conf"
+PYTHON = "/opt/efficientai/mlflow/venv/bin/python"
+
+
+@pytest.fixture(autouse=True)
+def only_on_the_tracking_host(host):
+    if "tracking" not in host.ansible.get_variables().get("group_names", []):
+        pytest.skip("runs on the tracking host")
+
+
+@pytest.fixture
+def mlflow(host):
+    variables = host.ansible.get_variables()
+    return {"url": f"http://127.0.0.1:{variables['mlflow_port']}",
+            "admin": variables.get("mlflow_admin_username", "admin"),
+            "password": variables["mlflow_admin_password"]}
+
+
+@pytest.fixture
+def on_systemd(host):
+    return host.file("/run/systemd/system").is_directory
+
+
+@pytest.fixture
+def service_log(host, on_systemd):
+    """The server's last log lines, shown when an assertion about it fails."""
+    def read():
+        if on_systemd:
+            return host.run("journalctl -u mlflow -n 60 --no-pager").stdout
+        return host.run("tail -n 60 /var/log/efficientai/mlflow.log").stdout
+    return read
+
+
+@pytest.fixture
+def restart_mlflow(host, on_systemd, mlflow, service_log):
+    def restart():
+        command = "systemctl restart mlflow" if on_systemd else f"{SUPERVISORCTL} restart mlflow"
+        host.run_test(command)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if host.run(f"curl -sf {mlflow['url']}/health").rc == 0:
+                return
+            time.sleep(1)
+        pytest.fail(f"MLflow did not come back after a restart:\n{service_log()}")
+    return restart
+
+
+@pytest.fixture
+def tracking_client(host, mlflow):
+    """Run tracking_client.py with the server's virtual environment, as a separate process."""
+    host.ansible("copy", f"src={HERE}/tracking_client.py dest=/root/tracking_client.py mode=0644", check=False)
+
+    def run(*args, user=None, password=None):
+        env = {"MLFLOW_TRACKING_URI": mlflow["url"], "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+               "MLFLOW_TRACKING_USERNAME": user or mlflow["admin"],
+               "MLFLOW_TRACKING_PASSWORD": password or mlflow["password"]}
+        prefix = " ".join(f"{key}='{value}'" for key, value in env.items())
+        result = host.run(f"env {prefix} {PYTHON} /root/tracking_client.py " + " ".join(f"'{a}'" for a in args))
+        # MLflow prints "View run ..." lines first; the answer is the last line.
+        result.answer = json.loads(result.stdout.strip().splitlines()[-1]) if result.rc == 0 else None
+        return result
+    return run
+
+
+@pytest.fixture
+def run_playbook(host, tmp_path):
+    """Run a playbook of molecule/mlflow_dev against the host under test."""
+    def run(playbook, variables):
+        extra = tmp_path / "vars.json"
+        extra.write_text(json.dumps(variables))
+        return subprocess.run(
+            ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--limit", host.backend.host,
+             os.path.join(os.path.dirname(HERE), playbook), "-e", f"@{extra}"],
+            capture_output=True, text=True, check=False)
+    return run
+
+
+@pytest.fixture
+def backdate(host):
+    """Age an experiment and its runs by `days` in the tracking database."""
+    host.ansible("copy", f"src={HERE}/backdate.py dest=/root/backdate.py mode=0644", check=False)
+
+    def run(experiment, days):
+        host.run_test(f"sh -c 'set -a; . /etc/efficientai/mlflow.env; {PYTHON} /root/backdate.py {experiment} {days}'")
+    return run
