@@ -45,18 +45,15 @@ except ImportError as error:
     print(json.dumps({"error": "cannot import DVC with %s: %s" % (sys.executable, error)}))
     sys.exit(0)
 
-def apply(conf, operations):
-    for section, name, key, value in operations:
-        node = conf.setdefault(section, {})
-        if name is not None:
-            if key is None and value is None:
-                node.pop(name, None)
-                continue
-            node = node.setdefault(name, {})
+def apply(conf, operations):  # the same as apply_edits in _dvc.py, for one level
+    for path, value in operations:
+        node = conf
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
         if value is None:
-            node.pop(key, None)
+            node.pop(path[-1], None)
         else:
-            node[key] = value
+            node[path[-1]] = value
 
 request = json.load(sys.stdin)
 config = Config(dvc_dir=request["dvc_dir"], validate=False)
@@ -123,23 +120,19 @@ def parse_gc_output(text):
 def apply_edits(config, edits):
     """The configuration ({'repo': {...}, 'local': {...}}) after `edits`, as DVC writes it.
 
-    `edits` is [(level, [(section, name, key, value), ...]), ...]: value None unsets the key;
-    with a name (a remote's), key and value None remove the whole named section. The helper
-    that runs in DVC's interpreter applies them the same way."""
+    `edits` is [(level, [(path, value), ...]), ...] with paths such as ['core', 'autostage']
+    or ['remote', name, 'url']; value None removes what the path names (['remote', name]:
+    the whole remote). The helper that runs in DVC's interpreter applies them the same way."""
     config = copy.deepcopy(config)
     for level, operations in edits:
-        conf = config.setdefault(level, {})
-        for section, name, key, value in operations:
-            node = conf.setdefault(section, {})
-            if name is not None:
-                if key is None and value is None:
-                    node.pop(name, None)
-                    continue
-                node = node.setdefault(name, {})
+        for path, value in operations:
+            node = config.setdefault(level, {})
+            for key in path[:-1]:
+                node = node.setdefault(key, {})
             if value is None:
-                node.pop(key, None)
+                node.pop(path[-1], None)
             else:
-                node[key] = value
+                node[path[-1]] = value
     return config
 
 
@@ -148,14 +141,14 @@ def describe_edits(edits):
     changes = []
     for level, operations in edits:
         where = FILES[level]
-        for section, name, key, value in operations:
-            if (section, key) == ('core', 'remote'):
+        for path, value in operations:
+            if path == ['core', 'remote']:
                 changes.append(f"made '{value}' the default remote in {where}" if value
                                else f'unset the default remote in {where}')
-            elif name is not None and key is None:
-                changes.append(f"removed remote '{name}' from {where}")
+            elif path[0] == 'remote' and len(path) == 2:
+                changes.append(f"removed remote '{path[1]}' from {where}")
             else:
-                what = f"{key} of remote '{name}'" if name is not None else f'{section}.{key}'
+                what = f"{path[2]} of remote '{path[1]}'" if path[0] == 'remote' else '.'.join(path)
                 changes.append(f"{'set' if value is not None else 'unset'} {what} in {where}")
     return changes
 
@@ -235,7 +228,7 @@ class DvcClient:
                 give_to_project_owner(self.local_file, self.root)
 
     def config(self, edits=()):
-        """Apply `edits` ([(level, [(section, name, key, value), ...]), ...]) with DVC's own
+        """Apply `edits` (see apply_edits) with DVC's own
         configuration code, then return the project ('repo') and 'local' levels as written."""
         request = json.dumps({'dvc_dir': self.dvc_dir, 'edits': [list(edit) for edit in edits]})
         rc, out, err = self.module.run_command([self.interpreter, '-c', _CONFIG_HELPER], data=request,

@@ -96,7 +96,7 @@ def plan(current, level, settings):
         section, key = _NAME.match(name).groups()
         wanted, have = as_text(value), conf.get(section, {}).get(key)
         if wanted != have and not (wanted is None and have is None):
-            operations.append((section, None, key, wanted))
+            operations.append(([section, key], wanted))
     return [(LEVELS[level], operations)] if operations else []
 
 

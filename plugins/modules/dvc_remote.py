@@ -176,17 +176,16 @@ def normalise_url(url):
 
 
 def plan(current, name, state, level='project', url=None, default=None, local_options=None):
-    """The edits that bring `current` ({'repo': {...}, 'local': {...}}, as DVC reads its
-    files) to the wanted remote: [(level, [(section, name, key, value), ...]), ...] in the
-    order they must be applied (value None unsets; key and value None remove the remote)."""
+    """The edits (see apply_edits) that bring `current` ({'repo': {...}, 'local': {...}}, as
+    DVC reads its files) to the wanted remote, in the order they must be applied."""
     if state == 'absent':
         edits = []
         for where in ('local', 'repo'):  # local first: its section needs the project's url
             operations = []
             if _section(current, where, name) is not None:
-                operations.append(('remote', name, None, None))
+                operations.append((['remote', name], None))
             if _default(current, where) == name:
-                operations.append(('core', None, 'remote', None))
+                operations.append((['core', 'remote'], None))
             if operations:
                 edits.append((where, operations))
         return edits
@@ -196,22 +195,22 @@ def plan(current, name, state, level='project', url=None, default=None, local_op
         raise ValueError(f"remote '{name}' does not exist yet: url is required to add it")
     shared = []
     if url is not None and (_section(current, target, name) or {}).get('url') != url:
-        shared.append(('remote', name, 'url', url))
+        shared.append((['remote', name, 'url'], url))
     if default is True and _default(current, target) != name:
-        shared.append(('core', None, 'remote', name))
+        shared.append((['core', 'remote'], name))
     if default is False and _default(current, target) == name:
-        shared.append(('core', None, 'remote', None))
+        shared.append((['core', 'remote'], None))
 
     private = []
     have = _section(current, 'local', name) or {}
     for option, key in LOCAL_OPTIONS.items():
         value = (local_options or {}).get(option)
         if value == '' and key in have:
-            private.append(('remote', name, key, None))
+            private.append((['remote', name, key], None))
         elif value and have.get(key) != value:
-            private.append(('remote', name, key, value))
+            private.append((['remote', name, key], value))
     if default is True and target == 'repo' and _default(current, 'local') not in (None, name):
-        private.append(('core', None, 'remote', None))
+        private.append((['core', 'remote'], None))
 
     if target == 'local':
         return [('local', shared + private)] if shared + private else []

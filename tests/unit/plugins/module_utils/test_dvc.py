@@ -40,9 +40,8 @@ def test_unknown_output_is_an_error_not_a_guess(output):
 
 def test_edits_apply_and_describe():
     current = {"repo": {"core": {"remote": "old"}, "remote": {"old": {"url": "/x"}}}, "local": {}}
-    edits = [("local", [("remote", "old", None, None)]),
-             ("repo", [("remote", "old", None, None), ("core", None, "remote", None),
-                       ("core", None, "autostage", "true")])]
+    edits = [("local", [(["remote", "old"], None)]),
+             ("repo", [(["remote", "old"], None), (["core", "remote"], None), (["core", "autostage"], "true")])]
     after = _dvc.apply_edits(current, edits)
     assert after["repo"] == {"core": {"autostage": "true"}, "remote": {}}
     assert current["repo"]["core"] == {"remote": "old"}, "the input is left as it was"

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from ansible.module_utils import basic
+from ansible_collections.efficientai.mlops.plugins.module_utils import _dvc
 
 
 class FakeDvc:
@@ -32,19 +33,8 @@ class FakeDvc:
     def _config(self, request):
         if self.refuse:
             return 0, json.dumps({"error": self.refuse}) + "\n", ""
-        for level, operations in request["edits"]:
-            conf = self.config.setdefault(level, {})
-            for section, name, key, value in operations:
-                node = conf.setdefault(section, {})
-                if name is not None:
-                    if key is None and value is None:
-                        node.pop(name, None)
-                        continue
-                    node = node.setdefault(name, {})
-                if value is None:
-                    node.pop(key, None)
-                else:
-                    node[key] = value
+        self.config = _dvc.apply_edits(self.config, request["edits"])
+        for level, _operations in request["edits"]:
             path = os.path.join(request["dvc_dir"], "config" if level == "repo" else "config.local")
             with open(path, "a", encoding="utf-8"):
                 pass
