@@ -25,7 +25,7 @@ def flower(variables, path, auth=True):
         token = base64.b64encode(f"{user['username']}:{user['password']}".encode()).decode()
         request.add_header("Authorization", f"Basic {token}")
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, None
@@ -67,22 +67,6 @@ def test_two_workers_are_online(variables):
     assert status == 200
     assert sorted(name.split("@")[0] for name in online) == ["airflow-worker-1", "airflow-worker-2"], online
     assert all({q["name"] for q in worker["active_queues"]} == {"default", "training"} for worker in online.values())
-
-
-def test_metadata_and_task_results_are_in_postgresql(host):
-    db = host.get_host("ansible://airflow-prod-db")
-    query = "select (select count(*) from dag_run where dag_id = 'efficientai_smoke'), (select count(*) from celery_taskmeta)"
-    counts = db.check_output(f"runuser -u postgres -- psql -p 18432 -d airflow -tAc \"{query}\"")
-    runs, results = (int(n) for n in counts.split("|"))
-    assert runs >= 1 and results >= 1, counts
-
-
-def test_broker_wants_the_password_and_binds_loopback(host, variables):
-    broker = host.get_host("ansible://airflow-prod-broker")
-    assert "NOAUTH" in broker.run(f"redis-cli -p {variables['airflow_redis_port']} ping").stdout
-    listening = [s for s in broker.socket.get_listening_sockets() if s.endswith(f":{variables['airflow_redis_port']}")]
-    assert listening == [f"tcp://127.0.0.1:{variables['airflow_redis_port']}"], listening
-    assert broker.file("/etc/redis/redis.conf").mode == 0o640
 
 
 def test_viewer_cannot_trigger(api, variables):

@@ -1,0 +1,11 @@
+"""The metadata database of airflow_prod on its own host: the DAG runs of
+test_airflow_prod.py and their Celery task results are in PostgreSQL."""
+
+testinfra_hosts = ["ansible://airflow-prod-db"]
+
+
+def test_metadata_and_task_results_are_in_postgresql(host):
+    query = "select (select count(*) from dag_run where dag_id = 'efficientai_smoke'), (select count(*) from celery_taskmeta)"
+    counts = host.check_output(f"runuser -u postgres -- psql -p 18432 -d airflow -tAc \"{query}\"")
+    runs, results = (int(n) for n in counts.split("|"))
+    assert runs >= 1 and results >= 1, counts
