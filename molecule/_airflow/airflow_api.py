@@ -43,8 +43,7 @@ class AirflowApi:
     def wait_for_dag(self, dag_id, timeout=120):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            status, _ = self.call("GET", f"/api/v2/dags/{dag_id}")
-            if status == 200:
+            if self.call("GET", f"/api/v2/dags/{dag_id}")[0] == 200:
                 return
             time.sleep(3)
         raise AssertionError(f"DAG {dag_id} was not parsed within {timeout} s")

@@ -26,6 +26,21 @@ def play_recap(output):
     raise AssertionError(f"no PLAY RECAP in:\n{output[-3000:]}")
 
 
+def assert_runs_as_airflow(host, unit):
+    assert host.service(unit).is_running, journal(host, unit)
+    pid = host.check_output(f"systemctl show -p MainPID --value {unit}")
+    assert host.check_output(f"ps -o user= -p {pid}") == "airflow"
+
+
+def health_statuses(host, port):
+    """{component: status} from /api/v2/monitor/health, read inside the container."""
+    health = json.loads(host.check_output(f"curl -sf http://127.0.0.1:{port}/api/v2/monitor/health"))
+    return {name: part["status"] for name, part in health.items()}
+
+
+ALL_HEALTHY = {"metadatabase": "healthy", "scheduler": "healthy", "triggerer": "healthy", "dag_processor": "healthy"}
+
+
 def journal(host, *units):
     """The last journal lines of the units, for assertion messages."""
     return "\n".join(host.run(f"journalctl -u {unit} -n 30 --no-pager").stdout for unit in units)

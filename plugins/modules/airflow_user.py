@@ -68,13 +68,15 @@ options:
     default: airflow
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 requirements:
   - Apache Airflow 3 with apache-airflow-providers-fab, FAB as the auth manager.
 author:
-  - EfficientAI platform team
+  - EfficientAI platform team (@efficientai)
 """
 
 EXAMPLES = r"""

@@ -2,28 +2,22 @@
 component healthy, a DAG triggered through the REST API succeeds, the API
 refuses anonymous and unprivileged callers, secrets stay private."""
 
-import json
-
 import pytest
 
 from airflow_api import AirflowApi
-from testing import journal
+from testing import ALL_HEALTHY, assert_runs_as_airflow, health_statuses, journal
 
 COMPONENTS = ["airflow-api-server", "airflow-scheduler-1", "airflow-dag-processor", "airflow-triggerer"]
 
 
 @pytest.mark.parametrize("unit", COMPONENTS)
 def test_component_runs_as_the_airflow_user(host, unit):
-    service = host.service(unit)
-    assert service.is_running and service.is_enabled, journal(host, unit)
-    pid = host.check_output(f"systemctl show -p MainPID --value {unit}")
-    assert host.check_output(f"ps -o user= -p {pid}") == "airflow"
+    assert_runs_as_airflow(host, unit)
+    assert host.service(unit).is_enabled
 
 
 def test_health_json_says_every_component_is_healthy(host, variables):
-    health = json.loads(host.check_output(f"curl -sf http://127.0.0.1:{variables['airflow_api_port']}/api/v2/monitor/health"))
-    assert {name: part["status"] for name, part in health.items()} == {
-        "metadatabase": "healthy", "scheduler": "healthy", "triggerer": "healthy", "dag_processor": "healthy"}, health
+    assert health_statuses(host, variables["airflow_api_port"]) == ALL_HEALTHY
 
 
 def test_api_listens_on_loopback_only_and_no_log_server_is_exposed(host, variables):

@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 
 from airflow_api import AirflowApi
-from testing import journal, play_recap
+from testing import ALL_HEALTHY, assert_runs_as_airflow, health_statuses, journal, play_recap
 
 testinfra_hosts = ["ansible://airflow-prod"]
 COMPONENTS = ["airflow-api-server", "airflow-scheduler-1", "airflow-dag-processor", "airflow-triggerer",
@@ -38,15 +38,11 @@ def workers(host):
 
 @pytest.mark.parametrize("unit", COMPONENTS)
 def test_component_runs_as_the_airflow_user(host, unit):
-    assert host.service(unit).is_running, journal(host, unit)
-    pid = host.check_output(f"systemctl show -p MainPID --value {unit}")
-    assert host.check_output(f"ps -o user= -p {pid}") == "airflow"
+    assert_runs_as_airflow(host, unit)
 
 
 def test_health_json_says_every_component_is_healthy(host, variables):
-    health = json.loads(host.check_output(f"curl -sf http://127.0.0.1:{variables['airflow_api_port']}/api/v2/monitor/health"))
-    assert {name: part["status"] for name, part in health.items()} == {
-        "metadatabase": "healthy", "scheduler": "healthy", "triggerer": "healthy", "dag_processor": "healthy"}, health
+    assert health_statuses(host, variables["airflow_api_port"]) == ALL_HEALTHY
 
 
 def test_anonymous_callers_are_refused(api, variables):

@@ -55,7 +55,9 @@ class FakeCli:
 
 
 def patch_cli(monkeypatch, fake):
-    monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda module, argv, **kwargs: fake(module, argv, **kwargs))
+    def run_command(module, argv, **kwargs):
+        return fake(module, argv, **kwargs)
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
 
 
 @pytest.fixture
