@@ -17,26 +17,30 @@ import os
 import random
 import sys
 import tempfile
+import time
 
 import mlflow
 from mlflow import MlflowClient
-from mlflow.entities import ViewType
+from mlflow.entities import Metric, Param, RunTag, ViewType
 
 
 def write(prefix):
+    """Two experiments of two runs each; every run's metrics go in one batch (one request)."""
     rng = random.Random(prefix)
+    client = MlflowClient()
     written = []
     for number in range(2):
-        mlflow.set_experiment(f'{prefix}-experiment-{number}')
-        mlflow.set_experiment_tag('purpose', 'dr drill')
-        for run_number in range(3):
+        experiment = mlflow.set_experiment(f'{prefix}-experiment-{number}')
+        client.set_experiment_tag(experiment.experiment_id, 'purpose', 'dr drill')
+        for run_number in range(2):
             with mlflow.start_run(run_name=f'{prefix}-run-{number}-{run_number}') as run, \
                     tempfile.TemporaryDirectory() as scratch:
-                mlflow.log_params({'learning_rate': rng.choice(['0.1', '0.01']), 'layers': str(run_number + 2),
-                                   'prefix': prefix})
-                mlflow.set_tags({'team': 'drill', 'run_number': str(run_number)})
-                for step in range(25):
-                    mlflow.log_metrics({'loss': rng.random(), 'accuracy': rng.random()}, step=step)
+                now = int(time.time() * 1000)
+                client.log_batch(run.info.run_id, params=[Param('learning_rate', rng.choice(['0.1', '0.01'])),
+                                                          Param('layers', str(run_number + 2)), Param('prefix', prefix)],
+                                 tags=[RunTag('team', 'drill'), RunTag('run_number', str(run_number))],
+                                 metrics=[Metric(key, rng.random(), now + step, step)
+                                          for step in range(50) for key in ('loss', 'accuracy')])
                 with open(os.path.join(scratch, 'notes.txt'), 'w', encoding='utf-8') as notes:
                     notes.write(f'{prefix} run {run.info.run_id}\n')
                 with open(os.path.join(scratch, 'weights.bin'), 'wb') as weights:
