@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Backup and restore time of the backup role's runner against a raw `tar | zstd` + `pg_dump`
 of the same data, measured in the same run.
 
@@ -20,7 +19,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 RUNNER = ['/usr/bin/python3', '/opt/efficientai/backup/efficientai_backup.py']

@@ -18,8 +18,8 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import sqlite3
-import subprocess
 import tempfile
 import time
 
@@ -236,81 +236,80 @@ def as_user(user, argv):
 
 
 def decompressor(path):
-    """The command that writes the plain content of a set file to stdout."""
-    if path.endswith('.zst'):
-        return ['zstd', '-q', '-d', '-c', path]
-    if path.endswith('.gz'):
-        return ['gzip', '-d', '-c', path]
-    return ['cat', path]
+    """The shell command (quoted) that writes the plain content of a set file to stdout."""
+    program = 'zstd -q -d -c' if path.endswith('.zst') else 'gzip -d -c' if path.endswith('.gz') else 'cat'
+    return f'{program} {shlex.quote(path)}'
 
+
+def shell(script):
+    """argv of a bash pipeline that fails when any of its commands fails."""
+    return ['bash', '-o', 'pipefail', '-c', script]
+
+
+# The functions below that run commands take `run(argv) -> (rc, stdout, stderr)`: the modules
+# pass AnsibleModule.run_command, the on-host runner its own subprocess call.
 
 def _count_problems(name, expected, found):
     return [f'{name}: {table} has {found.get(table)} rows, the manifest says {count}'
             for table, count in sorted((expected or {}).items()) if found.get(table) != count]
 
 
-def _test_sqlite(set_dir, source, scratch):
+def _test_sqlite(set_dir, source, scratch, run):
     copy = os.path.join(scratch, source['name'] + '.sqlite')
-    with open(copy, 'wb') as out:
-        done = subprocess.run(decompressor(os.path.join(set_dir, source['file'])), stdout=out,
-                              stderr=subprocess.PIPE, check=False)
-    if done.returncode != 0:
-        return [f"{source['name']}: cannot decompress: {done.stderr.decode(errors='replace').strip()}"]
+    code, _out, err = run(shell(f"{decompressor(os.path.join(set_dir, source['file']))} > {shlex.quote(copy)}"))
+    if code != 0:
+        return [f"{source['name']}: cannot decompress: {err.strip()}"]
     integrity = sqlite_check(copy)
     if integrity != 'ok':
         return [f"{source['name']}: integrity_check: {integrity}"]
     return _count_problems(source['name'], source.get('counts'), sqlite_counts(copy, list(source.get('counts') or {})))
 
 
-def postgres_counts(database, port, tables, pg_user='postgres', socket_dir='/var/run/postgresql'):
+def postgres_counts(run, database, port, tables, pg_user='postgres', socket_dir='/var/run/postgresql'):
     """Row counts of the tables of a PostgreSQL database that exist (psql as pg_user)."""
     query = ' UNION ALL '.join(
         f"SELECT '{table}', (xpath('/row/n/text()', query_to_xml('SELECT count(*) AS n FROM public.\"{table}\"', "
         f"false, false, '')))[1]::text::bigint WHERE to_regclass('public.\"{table}\"') IS NOT NULL" for table in tables)
     if not query:
         return {}
-    counted = subprocess.run(as_user(pg_user, ['psql', '-X', '-At', '-F', ' ', '-v', 'ON_ERROR_STOP=1', '-d', database,
-                                               '-p', str(port), '-h', socket_dir, '-c', query]),
-                             capture_output=True, text=True, check=False)
-    if counted.returncode != 0:
-        raise BackupError(f'row counts of {database}: {counted.stderr.strip()}')
-    return {name: int(count) for name, count in (line.split(' ') for line in counted.stdout.splitlines() if line)}
+    code, out, err = run(as_user(pg_user, ['psql', '-X', '-At', '-F', ' ', '-v', 'ON_ERROR_STOP=1', '-d', database,
+                                           '-p', str(port), '-h', socket_dir, '-c', query]))
+    if code != 0:
+        raise BackupError(f'row counts of {database}: {err.strip()}')
+    return {name: int(count) for name, count in (line.split(' ') for line in out.splitlines() if line)}
 
 
-def _test_postgres(set_dir, source, pg_user, socket_dir):
+def _test_postgres(set_dir, source, run, pg_user, socket_dir):
     scratch_db = 'efficientai_verify_' + re.sub('[^a-z0-9]', '_', source['name'].lower())
     connect = ['-p', str(source['port']), '-h', socket_dir]
     drop = as_user(pg_user, ['dropdb', '--if-exists'] + connect + [scratch_db])
-    subprocess.run(drop, capture_output=True, check=False)
-    created = subprocess.run(as_user(pg_user, ['createdb', '-T', 'template0'] + connect + [scratch_db]),
-                             capture_output=True, text=True, check=False)
-    if created.returncode != 0:
-        return [f"{source['name']}: cannot create the scratch database {scratch_db}: {created.stderr.strip()}"]
+    run(drop)
+    code, _out, err = run(as_user(pg_user, ['createdb', '-T', 'template0'] + connect + [scratch_db]))
+    if code != 0:
+        return [f"{source['name']}: cannot create the scratch database {scratch_db}: {err.strip()}"]
     try:
-        unpack = subprocess.Popen(decompressor(os.path.join(set_dir, source['file'])), stdout=subprocess.PIPE)
-        restored = subprocess.run(as_user(pg_user, ['pg_restore', '--no-owner', '--no-acl', '--exit-on-error', '-d',
-                                                    scratch_db] + connect),
-                                  stdin=unpack.stdout, capture_output=True, text=True, check=False)
-        unpack.stdout.close()
-        if unpack.wait() != 0 or restored.returncode != 0:
-            return [f"{source['name']}: pg_restore into a scratch database failed: {restored.stderr.strip()[-1000:]}"]
+        restore = ' '.join(shlex.quote(a) for a in as_user(pg_user, ['pg_restore', '--no-owner', '--no-acl', '--exit-on-error',
+                                                                     '-d', scratch_db] + connect))
+        code, _out, err = run(shell(f"{decompressor(os.path.join(set_dir, source['file']))} | {restore}"))
+        if code != 0:
+            return [f"{source['name']}: pg_restore into a scratch database failed: {err.strip()[-1000:]}"]
         try:
-            found = postgres_counts(scratch_db, source['port'], list(source.get('counts') or {}), pg_user, socket_dir)
+            found = postgres_counts(run, scratch_db, source['port'], list(source.get('counts') or {}), pg_user, socket_dir)
         except BackupError as error:
             return [f"{source['name']}: {error}"]
         return _count_problems(source['name'], source.get('counts'), found)
     finally:
-        subprocess.run(drop, capture_output=True, check=False)
+        run(drop)
 
 
-def restore_test_problems(set_dir, manifest, pg_user='postgres', socket_dir='/var/run/postgresql'):
+def restore_test_problems(run, set_dir, manifest, pg_user='postgres', socket_dir='/var/run/postgresql'):
     """Restore each database of a set into scratch space (a temporary SQLite file, a scratch
     PostgreSQL database) and compare its row counts with the manifest."""
     problems = []
     with tempfile.TemporaryDirectory() as scratch:
         for source in manifest.get('sources', []):
             if source.get('type') == 'sqlite':
-                problems += _test_sqlite(set_dir, source, scratch)
+                problems += _test_sqlite(set_dir, source, scratch, run)
             elif source.get('type') == 'postgres':
-                problems += _test_postgres(set_dir, source, pg_user, socket_dir)
+                problems += _test_postgres(set_dir, source, run, pg_user, socket_dir)
     return problems

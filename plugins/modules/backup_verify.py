@@ -19,9 +19,11 @@ description:
     choice of the newest verified set read.
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Checks the set; O(record) writes nothing in check mode.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 options:
   root:
@@ -55,7 +57,7 @@ options:
     type: path
     default: /var/run/postgresql
 author:
-  - EfficientAI platform team
+  - EfficientAI platform team (@efficientai)
 """
 
 EXAMPLES = r"""
@@ -118,8 +120,8 @@ class BackupVerify:
             self.module.fail_json(msg=str(error), problems=[str(error)], **result)
         problems = set_problems(chosen['path'], manifest)
         if not problems and self.params['test_restore']:
-            problems = restore_test_problems(chosen['path'], manifest, self.params['postgres_user'],
-                                             self.params['postgres_socket_dir'])
+            problems = restore_test_problems(self.module.run_command, chosen['path'], manifest,
+                                             self.params['postgres_user'], self.params['postgres_socket_dir'])
         changed = self.record(chosen['path'], problems) if self.params['record'] else False
         if problems:
             self.module.fail_json(msg=f"backup set {chosen['id']} fails verification: " + '; '.join(problems),

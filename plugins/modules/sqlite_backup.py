@@ -20,9 +20,11 @@ extends_documentation_fragment:
   - ansible.builtin.files
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Reports whether a copy would be made; reads nothing from the database.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 options:
   src:
@@ -48,7 +50,7 @@ notes:
   - Writers wait while the copy is made (up to their busy timeout, 5 seconds for Python's sqlite3
     and SQLAlchemy); a copy of a few hundred MB takes about a second.
 author:
-  - EfficientAI platform team
+  - EfficientAI platform team (@efficientai)
 """
 
 EXAMPLES = r"""

@@ -1,5 +1,5 @@
-"""Metric rows per run of the consistency-under-load experiment in a set's database file.
-Usage: batches.py FILE sqlite|postgres PORT (prints {run: rows})"""
+"""Metric rows per run of one experiment in a set's database file.
+Usage: batches.py FILE sqlite|postgres PORT EXPERIMENT (prints {run: rows})"""
 
 import json
 import os
@@ -8,9 +8,9 @@ import subprocess
 import sys
 import tempfile
 
-path, kind, port = sys.argv[1], sys.argv[2], sys.argv[3]
+path, kind, port, experiment = sys.argv[1:5]
 QUERY = ("SELECT r.run_uuid, count(m.run_uuid) FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id "
-         "LEFT JOIN metrics m ON m.run_uuid = r.run_uuid WHERE e.name = 'consistency-under-load' GROUP BY r.run_uuid")
+         "LEFT JOIN metrics m ON m.run_uuid = r.run_uuid WHERE e.name = '%s' GROUP BY r.run_uuid") % experiment.replace("'", "''")
 unpacked = subprocess.run(['zstd', '-q', '-d', '-c', path], capture_output=True, check=True).stdout
 if kind == 'sqlite':
     with tempfile.TemporaryDirectory() as scratch:

@@ -9,7 +9,9 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 ROOT = '/var/backups/efficientai'
-RUNNER = ['/usr/bin/python3', '/opt/efficientai/backup/efficientai_backup.py']
+# The runner's interpreter: the role's venv where uploads need boto3, else the system's.
+RUNNER = ['$(test -x /opt/efficientai/backup/venv/bin/python && echo /opt/efficientai/backup/venv/bin/python '
+          '|| echo /usr/bin/python3)', '/opt/efficientai/backup/efficientai_backup.py']
 MLFLOW_PYTHON = '/opt/efficientai/mlflow/venv/bin/python'
 
 
@@ -34,14 +36,17 @@ def s3():
 
 @pytest.fixture
 def run_playbook(tmp_path):
-    """Run a playbook of the collection against the scenario's inventory."""
+    """Run a playbook of the collection against the scenario's inventory; `output` has stdout and
+    stderr (where ansible-core reports failed tasks)."""
     def run(name, **variables):
         command = ['ansible-playbook', '-i', os.environ['MOLECULE_INVENTORY_FILE'], os.path.join(REPO, 'playbooks', name)]
         if variables:
             extra = tmp_path / 'vars.json'
             extra.write_text(json.dumps(variables))
             command += ['-e', f'@{extra}']
-        return subprocess.run(command, capture_output=True, text=True, check=False)
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        result.output = result.stdout + result.stderr
+        return result
     return run
 
 
@@ -78,7 +83,7 @@ def mlflow_state(host, variables):
     """What a restore must not touch: the server's process and the databases' row counts."""
     def read():
         counts = host.run(' '.join(RUNNER + ['counts', '--config', '/etc/efficientai/backup.json']))
-        pid = host.run(f"pgrep -f 'mlflow server' -o || pgrep -f 'uvicorn' -o").stdout.strip()
+        pid = host.run("pgrep -f 'mlflow server' -o").stdout.strip()
         return {'counts': counts.stdout, 'pid': pid,
                 'health': host.run(f"curl -sf http://127.0.0.1:{variables['mlflow_port']}/health").stdout}
     return read

@@ -3,8 +3,9 @@ encrypted uploads, the DR drill (and point-in-time recovery on PostgreSQL), and 
 
 import json
 import re
+import uuid
 
-from conftest import HERE, MLFLOW_PYTHON, ROOT, RUNNER
+from conftest import HERE, MLFLOW_PYTHON, ROOT
 
 
 def is_pg(variables):
@@ -40,15 +41,41 @@ def test_a_scheduled_run_makes_a_checked_set(host, sets, manifest):
     assert checked['problems'] == [], checked
 
 
+def drill_report(result):
+    lines = [line for line in result.stdout.splitlines() if re.search(r'differences:|RTO|RPO|data compared', line)]
+    print('\n'.join(lines))
+    return lines
+
+
+def test_the_dr_drill_finds_zero_differences(run_playbook):
+    refused = run_playbook('dr_drill.yml')
+    assert refused.returncode != 0 and 'dr_drill_confirm=true' in refused.output
+    drill = run_playbook('dr_drill.yml', dr_drill_confirm=True)
+    report = drill_report(drill)
+    assert drill.returncode == 0, drill.output[-5000:]
+    assert 'DR drill passed: zero differences.' in drill.output
+    assert any('differences: 0 []' in line for line in report)
+
+
+def test_point_in_time_recovery_drill(variables, run_playbook):
+    if not is_pg(variables):
+        return
+    drill = run_playbook('dr_drill.yml', dr_drill_confirm=True, dr_drill_pitr=True)
+    drill_report(drill)
+    assert drill.returncode == 0, drill.output[-5000:]
+    assert 'DR drill passed: zero differences.' in drill.output
+
+
 def test_a_backup_while_runs_are_logged_is_consistent(host, variables, take_backup, manifest):
     """A client logs runs (each run's 40 metrics in one batch) while a set is taken: the set's
     database restores with every run's batch whole, and its row counts match the manifest."""
     host.ansible('copy', f'src={HERE}/logger.py dest=/root/logger.py mode=0644', check=False)
+    experiment = f'under-load-{uuid.uuid4().hex[:8]}'
     env = (f"MLFLOW_TRACKING_URI=http://127.0.0.1:{variables['mlflow_port']} MLFLOW_TRACKING_USERNAME=admin "
            f"MLFLOW_TRACKING_PASSWORD='{variables['mlflow_admin_password']}'")
-    host.run(f'rm -f /root/logger.done; env {env} nohup {MLFLOW_PYTHON} /root/logger.py 40 /root/logger.done '
+    host.run(f'rm -f /root/logger.done; env {env} nohup {MLFLOW_PYTHON} /root/logger.py 4 /root/logger.done {experiment} '
              '> /root/logger.log 2>&1 &')
-    host.run('for i in $(seq 120); do grep -q started /root/logger.log && break; sleep 1; done')
+    host.run('for i in $(seq 180); do grep -q "logged 1" /root/logger.log && break; sleep 1; done')
     taken = take_backup()
     host.run('for i in $(seq 300); do test -f /root/logger.done && break; sleep 1; done')
     assert host.file('/root/logger.done').exists, host.file('/root/logger.log').content_string
@@ -57,12 +84,12 @@ def test_a_backup_while_runs_are_logged_is_consistent(host, variables, take_back
     assert checked['problems'] == [], checked
     source = [s for s in manifest(taken['id'])['sources'] if s['name'] in ('mlflow-db', 'postgres-mlflow')][0]
     host.ansible('copy', f'src={HERE}/batches.py dest=/root/batches.py mode=0644', check=False)
-    batches = host.run(f"{RUNNER[0]} /root/batches.py {ROOT}/{taken['id']}/{source['file']} {source['type']} "
-                       f"{variables.get('postgres_port', 0)}")
+    batches = host.run(f"{'/usr/bin/python3'} /root/batches.py {ROOT}/{taken['id']}/{source['file']} {source['type']} "
+                       f"{variables.get('postgres_port', 0)} {experiment}")
     assert batches.rc == 0, batches.stderr
     per_run = json.loads(batches.stdout)
     assert set(per_run.values()) <= {0, 40}, per_run  # a run has all of its batch or none
-    assert 0 < sum(1 for n in per_run.values() if n == 40) <= logged['runs']
+    assert 0 < sum(1 for n in per_run.values() if n == 40) < logged['runs'], 'the set must be taken mid-stream'
 
 
 def test_a_set_with_one_flipped_byte_is_refused_before_anything_is_touched(host, sets, mlflow_state, run_playbook):
@@ -71,14 +98,14 @@ def test_a_set_with_one_flipped_byte_is_refused_before_anything_is_touched(host,
     host.run_test(f'cp -a {ROOT}/{newest} {ROOT}/{damaged}')
     data_file = [f for f in host.run(f'ls {ROOT}/{damaged}/files').stdout.split() if 'mlflow' in f and 'artifacts' not in f][0]
     path = f'{ROOT}/{damaged}/files/{data_file}'
-    host.run_test(f"{RUNNER[0]} -c \"import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[len(b)//2]^=1; "
+    host.run_test(f"{'/usr/bin/python3'} -c \"import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[len(b)//2]^=1; "
                   f"open(p,'wb').write(bytes(b))\" {path}")
     before, snapshots = mlflow_state(), host.run(f'ls {ROOT}/safety').stdout
     try:
         refused = run_playbook('restore.yml', backup_id=damaged)
         assert refused.returncode != 0
-        assert f'backup set {damaged} fails verification' in refused.stdout
-        assert f'files/{data_file}: sha256 differs from the manifest' in refused.stdout
+        assert f'backup set {damaged} fails verification' in refused.output
+        assert f'files/{data_file}: sha256 differs from the manifest' in refused.output
         assert mlflow_state() == before, 'the refused restore touched the running service or its data'
         assert host.run(f'ls {ROOT}/safety').stdout == snapshots, 'no safety snapshot may be taken for a refused set'
     finally:
@@ -93,7 +120,7 @@ def test_retention_leaves_the_expected_sets(host, sets, take_backup):
         for day in range(1, count + 1):
             backup_id = f'202601{day:02d}T{hour}0000Z'
             host.run_test(f'cp -a {ROOT}/{model} {ROOT}/{backup_id}')
-            host.run_test(f"{RUNNER[0]} -c \"import json,sys; p=sys.argv[1]; m=json.load(open(p)); m.update(id=sys.argv[2], kind=sys.argv[3]); "
+            host.run_test(f"{'/usr/bin/python3'} -c \"import json,sys; p=sys.argv[1]; m=json.load(open(p)); m.update(id=sys.argv[2], kind=sys.argv[3]); "
                           f"json.dump(m, open(p,'w'))\" {ROOT}/{backup_id}/manifest.json {backup_id} {kind}")
     kinds = {s: json.loads(host.file(f'{ROOT}/{s}/manifest.json').content_string)['kind'] for s in sets()}
     summary = take_backup()
@@ -123,45 +150,20 @@ def test_uploads_are_encrypted_and_complete(host, variables, s3, take_backup, tm
     assert variables['backup_s3_secret_access_key'] not in host.file('/etc/cron.d/efficientai-backup').content_string
 
 
-def drill_report(result):
-    lines = [line for line in result.stdout.splitlines() if re.search(r'differences:|RTO|RPO|data compared', line)]
-    print('\n'.join(lines))
-    return lines
-
-
-def test_the_dr_drill_finds_zero_differences(run_playbook):
-    refused = run_playbook('dr_drill.yml')
-    assert refused.returncode != 0 and 'dr_drill_confirm=true' in refused.stdout
-    drill = run_playbook('dr_drill.yml', dr_drill_confirm=True)
-    report = drill_report(drill)
-    assert drill.returncode == 0, drill.stdout[-5000:]
-    assert 'DR drill passed: zero differences.' in drill.stdout
-    assert any('differences: 0 []' in line for line in report)
-
-
-def test_point_in_time_recovery_drill(variables, run_playbook):
-    if not is_pg(variables):
-        return
-    drill = run_playbook('dr_drill.yml', dr_drill_confirm=True, dr_drill_pitr=True)
-    drill_report(drill)
-    assert drill.returncode == 0, drill.stdout[-5000:]
-    assert 'DR drill passed: zero differences.' in drill.stdout
-
-
 def test_a_failed_restore_is_rolled_back(host, variables, sets, manifest, mlflow_state, run_playbook):
     """A set whose manifest promises one more run than its database holds passes the file check,
     is restored, fails the row-count check, and everything is put back as it was."""
     newest = sets()[-1]
     lying = newest[:-3] + '59Z' if not newest.endswith('59Z') else newest[:-3] + '58Z'
     host.run_test(f'cp -a {ROOT}/{newest} {ROOT}/{lying}')
-    host.run_test(f"{RUNNER[0]} -c \"import json,sys; p=sys.argv[1]; m=json.load(open(p)); "
+    host.run_test(f"{'/usr/bin/python3'} -c \"import json,sys; p=sys.argv[1]; m=json.load(open(p)); "
                   f"[s['counts'].update(runs=s['counts']['runs']+1) for s in m['sources'] if 'runs' in s.get('counts', {{}})]; "
                   f"json.dump(m, open(p,'w'))\" {ROOT}/{lying}/manifest.json")
     before = json.loads(mlflow_state()['counts'])
     try:
         failed = run_playbook('restore.yml', backup_id=lying)
         assert failed.returncode != 0
-        assert 'rolled back' in failed.stdout and 'differ from the manifest' in failed.stdout, failed.stdout[-3000:]
+        assert 'rolled back' in failed.output and 'differ from the manifest' in failed.output, failed.output[-5000:]
         after = mlflow_state()
         assert json.loads(after['counts']) == before and after['health'] == 'OK'
     finally:

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: (c) 2026, EfficientAI platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Takes a backup set of this host (installed by the efficientai.mlops.backup role).
@@ -46,6 +45,12 @@ class Failed(Exception):
 
 def iso(epoch):
     return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(epoch))
+
+
+def run_command(argv):
+    """(rc, stdout, stderr) of a command, as _backup's functions expect."""
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return done.returncode, done.stdout, done.stderr
 
 
 def tool_version(argv):
@@ -262,7 +267,11 @@ def upload(config, set_dir, backup_id):
     s3 = config.get('s3') or {}
     if not s3.get('bucket'):
         return ''
-    import boto3  # pylint: disable=import-outside-toplevel  # only where S3 is configured
+    try:
+        import boto3  # pylint: disable=import-outside-toplevel  # only where S3 is configured
+    except ImportError:
+        raise Failed('uploads need boto3: run the runner with the backup role\'s virtual environment '
+                     f'({os.path.dirname(os.path.abspath(__file__))}/venv/bin/python)') from None
     encryption = config.get('encryption') or {'method': 'none'}
     suffix = {'none': '', 'age': '.age', 'gpg': '.gpg'}[encryption['method']]
     key = '/'.join(p for p in (s3.get('prefix', '').strip('/'), config.get('host', platform.node()),
@@ -404,7 +413,7 @@ def counts(args):
             found[source['name']] = _backup.sqlite_counts(source['path'], source.get('tables', []))
         elif source['type'] == 'postgres':
             found[source['name']] = _backup.postgres_counts(
-                source['database'], source['port'], source.get('tables', []), config.get('postgres_user', 'postgres'),
+                run_command, source['database'], source['port'], source.get('tables', []), config.get('postgres_user', 'postgres'),
                 config.get('postgres_socket_dir', '/var/run/postgresql'))
     return found
 
