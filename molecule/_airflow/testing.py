@@ -41,6 +41,15 @@ def health_statuses(host, port):
 ALL_HEALTHY = {"metadatabase": "healthy", "scheduler": "healthy", "triggerer": "healthy", "dag_processor": "healthy"}
 
 
+def listening_on(host, *ports):
+    """The listening sockets of the host on any of these ports."""
+    return [s for s in host.socket.get_listening_sockets() if any(s.endswith(f":{port}") for port in ports)]
+
+
+def log_server_ports(variables):
+    return variables["airflow_worker_log_server_port"], variables["airflow_trigger_log_server_port"], 8793, 8794
+
+
 def journal(host, *units):
     """The last journal lines of the units, for assertion messages."""
     return "\n".join(host.run(f"journalctl -u {unit} -n 30 --no-pager").stdout for unit in units)

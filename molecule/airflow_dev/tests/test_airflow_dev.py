@@ -5,7 +5,7 @@ refuses anonymous and unprivileged callers, secrets stay private."""
 import pytest
 
 from airflow_api import AirflowApi
-from testing import ALL_HEALTHY, assert_runs_as_airflow, health_statuses, journal
+from testing import ALL_HEALTHY, assert_runs_as_airflow, health_statuses, journal, listening_on, log_server_ports
 
 COMPONENTS = ["airflow-api-server", "airflow-scheduler-1", "airflow-dag-processor", "airflow-triggerer"]
 
@@ -21,11 +21,8 @@ def test_health_json_says_every_component_is_healthy(host, variables):
 
 
 def test_api_listens_on_loopback_only_and_no_log_server_is_exposed(host, variables):
-    listening = host.socket.get_listening_sockets()
-    assert f"tcp://127.0.0.1:{variables['airflow_api_port']}" in listening
-    assert not [s for s in listening if s.endswith(f":{variables['airflow_api_port']}") and "127.0.0.1" not in s]
-    for port in (variables["airflow_worker_log_server_port"], variables["airflow_trigger_log_server_port"], 8793, 8794):
-        assert not [s for s in listening if s.endswith(f":{port}")], listening
+    assert listening_on(host, variables["airflow_api_port"]) == [f"tcp://127.0.0.1:{variables['airflow_api_port']}"]
+    assert listening_on(host, *log_server_ports(variables)) == []
 
 
 def test_anonymous_and_wrong_password_are_refused(api, variables):

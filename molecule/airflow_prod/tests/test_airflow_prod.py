@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 
 from airflow_api import AirflowApi
-from testing import ALL_HEALTHY, assert_runs_as_airflow, health_statuses, journal, play_recap
+from testing import ALL_HEALTHY, assert_runs_as_airflow, health_statuses, journal, listening_on, log_server_ports, play_recap
 
 testinfra_hosts = ["ansible://airflow-prod"]
 COMPONENTS = ["airflow-api-server", "airflow-scheduler-1", "airflow-dag-processor", "airflow-triggerer",
@@ -43,6 +43,10 @@ def test_component_runs_as_the_airflow_user(host, unit):
 
 def test_health_json_says_every_component_is_healthy(host, variables):
     assert health_statuses(host, variables["airflow_api_port"]) == ALL_HEALTHY
+
+
+def test_no_log_server_is_exposed(host, variables):
+    assert listening_on(host, *log_server_ports(variables)) == []
 
 
 def test_anonymous_callers_are_refused(api, variables):
