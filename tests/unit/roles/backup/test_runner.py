@@ -145,3 +145,36 @@ def test_counts_of_the_live_databases(host, capsys):
     capsys.readouterr()
     assert runner.main(['counts', '--config', str(host.config_path)]) == 0
     assert json.loads(capsys.readouterr().out) == {'mlflow-db': {'runs': 7}}
+
+
+def test_gpg_encrypted_upload(host, capsys, tmp_path):
+    moto = pytest.importorskip('moto.server')
+    boto3 = pytest.importorskip('boto3')
+    home = tmp_path / 'gnupg'
+    home.mkdir(mode=0o700)
+    gpg = ['gpg', '--homedir', str(home), '--batch', '--pinentry-mode', 'loopback', '--passphrase', '']
+    subprocess.run(gpg + ['--quick-gen-key', 'backup-test@example.invalid', 'ed25519', 'cert', 'never'], check=True,
+                   capture_output=True)
+    fingerprint = [line.split(':')[9] for line in subprocess.run(
+        gpg + ['--list-keys', '--with-colons'], check=True, capture_output=True, text=True).stdout.splitlines()
+        if line.startswith('fpr:')][0]
+    subprocess.run(gpg + ['--quick-add-key', fingerprint, 'cv25519', 'encr', 'never'], check=True, capture_output=True)
+    public = subprocess.run(gpg + ['--armor', '--export', fingerprint], check=True, capture_output=True, text=True).stdout
+    server = moto.ThreadedMotoServer(ip_address='127.0.0.1', port=0)
+    server.start()
+    try:
+        endpoint = f'http://127.0.0.1:{server._server.server_port}'  # pylint: disable=protected-access
+        client = boto3.client('s3', endpoint_url=endpoint, region_name='us-east-1', aws_access_key_id='test',
+                              aws_secret_access_key='test')
+        client.create_bucket(Bucket='backups')
+        s3 = {'bucket': 'backups', 'endpoint_url': endpoint, 'region': 'us-east-1', 'access_key_id': 'test',
+              'secret_access_key': 'test'}
+        assert host(backup_id='20261101T020000Z', s3=s3, encryption={'method': 'gpg', 'recipients': [public]}) == 0
+        key = json.loads(capsys.readouterr().out.strip().splitlines()[-1])['uploaded']
+        assert key == 'tracking-1/20261101T020000Z.tar.gpg'
+        body = client.get_object(Bucket='backups', Key=key)['Body'].read()
+        plain = subprocess.run(gpg + ['--decrypt'], input=body, check=True, capture_output=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(plain)) as archive:
+            assert 'files/mlflow-db.sqlite.zst' in '\n'.join(archive.getnames())
+    finally:
+        server.stop()
