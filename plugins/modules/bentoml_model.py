@@ -12,6 +12,8 @@ description:
   - Imports a bento or a model from an exported archive (C(bentoml import), C(bentoml models import)),
     exports one, removes one, or lists the store, with the C(bentoml) CLI of an installation on
     the target host. The store is the directory O(home) (C(BENTOML_HOME)).
+  - What the store holds is read from its metadata files (C(bento.yaml), C(model.yaml)), as
+    C(bentoml get) does, without starting the CLI; only changes run it.
   - Items are compared by tag. Tags are immutable in BentoML, so an item whose tag is in the store
     is not imported again, and nothing is downloaded for it.
   - An archive that holds another tag than O(name) is refused, and what it brought is removed again.
@@ -31,7 +33,7 @@ options:
       - V(present) imports the item from O(src) unless the store holds it.
       - V(absent) removes it from the store.
       - V(exported) writes it to the archive O(dest) unless that archive already holds this tag.
-      - V(list) changes nothing and returns RV(bentos) and RV(models).
+      - V(list) changes nothing and returns the bentos or models (O(kind)) of the store in RV(items).
     type: str
     choices: [present, absent, exported, list]
     default: present
@@ -110,41 +112,35 @@ tag:
   sample: iris_classifier:1.0.0
 info:
   description:
-    - Details of the item as C(bentoml get --output json) shows them (for a bento, among others
+    - The top-level fields of the item's C(bento.yaml) or C(model.yaml) (for a bento, among others
       C(entry_service), the service class that C(bentoml serve) runs); empty when it is absent
       or in check mode before an import.
   returned: unless O(state=list)
   type: dict
   sample: {name: iris_classifier, version: 1.0.0, entry_service: IrisClassifier}
-bentos:
-  description: The bentos of the store.
+items:
+  description: The bentos or models (O(kind)) of the store, with C(tag) and the top-level fields of their metadata.
   returned: when O(state=list)
   type: list
   elements: dict
-  sample: [{tag: "iris_classifier:1.0.0", size: "16.92 KiB", creation_time: "2026-11-27 16:37:16"}]
-models:
-  description: The models of the store.
-  returned: when O(state=list)
-  type: list
-  elements: dict
-  sample: [{tag: "iris_clf:1.0.0", module: bentoml.sklearn, size: "1.34 KiB"}]
+  sample: [{tag: "iris_classifier:1.0.0", name: iris_classifier, version: 1.0.0, creation_time: "2026-11-27T16:37:16+00:00"}]
 """
 
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.efficientai.mlops.plugins.module_utils._bentoml import (
-    BentomlCli, BentomlCliError, archive_tag, tag_problem)
+    BentomlCliError, BentomlStore, archive_tag, tag_problem)
 
 # `bentoml export` appends its own extension to any other name; zip archives cannot be compared.
 _EXPORT_EXTENSIONS = {'bento': ('.bento', '.tar', '.gz', '.xz', '.bz2'),
                       'model': ('.bentomodel', '.tar', '.gz', '.xz', '.bz2')}
 
 
-class BentomlStore:
-    def __init__(self, module, cli):
+class BentomlModel:
+    def __init__(self, module, store):
         self.module = module
-        self.cli = cli
+        self.store = store
         self.params = module.params
         self.kind = module.params['kind']
         self.tag = module.params['name']
@@ -154,7 +150,7 @@ class BentomlStore:
                     diff={'before': before, 'after': after}, **extra)
 
     def present(self):
-        current = self.cli.get(self.kind, self.tag)
+        current = self.store.get(self.kind, self.tag)
         if current is not None:
             return self.result(False, {'state': 'present'}, {'state': 'present'}, current)
         source = self.params['src']
@@ -165,18 +161,18 @@ class BentomlStore:
             self.module.fail_json(msg=f"cannot import the {self.kind} {self.tag}: {source} is not a file on the target host")
         if self.module.check_mode:
             return self.result(True, {'state': 'absent'}, {'state': 'present'})
-        imported = self.cli.import_archive(self.kind, source)
+        imported = self.store.import_archive(self.kind, source)
         if imported != self.tag:
             # Importing fails for a tag the store holds already, so this one came with the archive.
-            self.cli.delete(self.kind, imported)
+            self.store.delete(self.kind, imported)
             self.module.fail_json(msg=f"{source} holds the {self.kind} {imported}, not {self.tag}: "
                                       f"removed it again; fix src or name")
-        return self.result(True, {'state': 'absent'}, {'state': 'present'}, self.cli.get(self.kind, self.tag))
+        return self.result(True, {'state': 'absent'}, {'state': 'present'}, self.store.get(self.kind, self.tag))
 
     def absent(self):
-        current = self.cli.get(self.kind, self.tag)
+        current = self.store.get(self.kind, self.tag)
         if current is not None and not self.module.check_mode:
-            self.cli.delete(self.kind, self.tag)
+            self.store.delete(self.kind, self.tag)
         return self.result(current is not None, {'state': 'present' if current else 'absent'}, {'state': 'absent'})
 
     def exported(self):
@@ -187,7 +183,7 @@ class BentomlStore:
             self.module.fail_json(msg=f"dest {dest} must end with one of {', '.join(_EXPORT_EXTENSIONS[self.kind])}")
         if not os.path.isdir(os.path.dirname(dest) or '.'):
             self.module.fail_json(msg=f"the directory of dest {dest} does not exist")
-        current = self.cli.get(self.kind, self.tag)
+        current = self.store.get(self.kind, self.tag)
         if current is None:
             self.module.fail_json(msg=f"cannot export the {self.kind} {self.tag}: it is not in the store {self.params['home']}")
         before = archive_tag(dest, self.kind) if os.path.exists(dest) else None
@@ -196,7 +192,7 @@ class BentomlStore:
             directory, base = os.path.split(dest)
             temporary = os.path.join(directory, f'.tmp-{os.getpid()}-{base}')
             try:
-                self.cli.export(self.kind, self.tag, temporary)
+                self.store.export(self.kind, self.tag, temporary)
                 os.replace(temporary, dest)
             finally:
                 if os.path.exists(temporary):
@@ -208,9 +204,8 @@ class BentomlStore:
     def list(self):
         name = self.params['name']
 
-        def wanted(items):
-            return [item for item in items if name is None or item['tag'].partition(':')[0] == name]
-        return dict(changed=False, bentos=wanted(self.cli.listing('bento')), models=wanted(self.cli.listing('model')))
+        return dict(changed=False, items=[item for item in self.store.listing(self.kind)
+                                          if name is None or item['tag'].partition(':')[0] == name])
 
 
 def main():
@@ -235,10 +230,10 @@ def main():
         module.fail_json(msg=f'name: {problem}')
     if state == 'list' and name and ':' in name:
         module.fail_json(msg=f'name: with state=list give a name without version, got {name}')
-    store = BentomlStore(module, BentomlCli(module, module.params['executable'], module.params['home'],
-                                            module.params['environment']))
+    worker = BentomlModel(module, BentomlStore(module, module.params['executable'], module.params['home'],
+                                               module.params['environment']))
     try:
-        module.exit_json(**getattr(store, state)())
+        module.exit_json(**getattr(worker, state)())
     except BentomlCliError as error:
         module.fail_json(msg=str(error))
 

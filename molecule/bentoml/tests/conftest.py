@@ -1,0 +1,80 @@
+"""Fixtures and helpers of the bentoml scenario's tests. The services listen on the host
+network, so the tests reach them from here like any client would."""
+
+import json
+import os
+import subprocess
+import tempfile
+import urllib.error
+import urllib.request
+
+import pytest
+
+SCENARIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEPLOYMENTS = "/opt/efficientai/bentoml/deployments"
+# Rows of sepal length, sepal width, petal length, petal width and their species.
+KNOWN_FLOWERS = [([5.1, 3.5, 1.4, 0.2], "setosa"), ([6.7, 3.0, 5.2, 2.3], "virginica"), ([5.9, 3.0, 4.2, 1.5], "versicolor")]
+
+
+def http(method, url, body=None, timeout=10):
+    """Send one request; return (status, text). Connection errors raise."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def classify(port, rows):
+    return http("POST", f"http://127.0.0.1:{port}/classify", {"measurements": rows})
+
+
+def request_total(port, endpoint, status=200):
+    """The Prometheus counter bentoml_service_request_total of one endpoint and status."""
+    _, text = http("GET", f"http://127.0.0.1:{port}/metrics")
+    prefix = f'bentoml_service_request_total{{endpoint="{endpoint}",http_response_code="{status}"'
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix))
+
+
+@pytest.fixture
+def variables(host):
+    return host.ansible.get_variables()
+
+
+@pytest.fixture
+def iris(variables):
+    """The demo service as the inventory defines it."""
+    return variables["bentoml_services"][0]
+
+
+@pytest.fixture
+def active(host):
+    """The slot that serves a service, and its bento, as the role recorded them."""
+    def read(name="iris"):
+        return json.loads(host.check_output(f"cat {DEPLOYMENTS}/{name}/active.json"))
+    return read
+
+
+@pytest.fixture
+def journal(host):
+    """The last journal lines of units, for assertion messages."""
+    def read(*units):
+        return "\n".join(host.run(f"journalctl -u {unit} -n 30 --no-pager").stdout for unit in units)
+    return read
+
+
+@pytest.fixture
+def play(host):
+    """Apply the role to the host under test with extra variables; return the process."""
+    def run(variables, *options):
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as extra:
+            json.dump(dict(variables, target_hosts=host.backend.host), extra)
+        try:
+            return subprocess.run(
+                ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], os.path.join(SCENARIO_DIR, "play.yml"),
+                 "-e", f"@{extra.name}", *options], capture_output=True, text=True, check=False)
+        finally:
+            os.unlink(extra.name)
+    return run
