@@ -269,7 +269,7 @@ def postgres_counts(run, database, port, tables, pg_user='postgres', socket_dir=
     """Row counts of the tables of a PostgreSQL database that exist (psql as pg_user)."""
     query = ' UNION ALL '.join(
         f"SELECT '{table}', (xpath('/row/n/text()', query_to_xml('SELECT count(*) AS n FROM public.\"{table}\"', "
-        f"false, false, '')))[1]::text::bigint WHERE to_regclass('public.\"{table}\"') IS NOT NULL" for table in tables)
+        f"false, true, '')))[1]::text::bigint WHERE to_regclass('public.\"{table}\"') IS NOT NULL" for table in tables)
     if not query:
         return {}
     code, out, err = run(as_user(pg_user, ['psql', '-X', '-At', '-F', ' ', '-v', 'ON_ERROR_STOP=1', '-d', database,
