@@ -49,7 +49,7 @@ INDEX_DEFINITIONS = ("SELECT regexp_replace(pg_get_indexdef(indexrelid), '^CREAT
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--db-uri", required=True, help="SQLAlchemy URI of an empty PostgreSQL database")
     parser.add_argument("--runs", type=int, default=50_000, help="runs to create (default 50000)")
     parser.add_argument("--experiments", type=int, default=50, help="experiments the runs are spread over")
@@ -97,15 +97,16 @@ def populate(store, args, rng):
 
 def queries(store, experiment_ids, runs, rng, repeat):
     """The same random targets for both schemas: (name, callable) pairs."""
-    targets = [(str(rng.choice(experiment_ids)), rng.choice(runs)[0], round(rng.uniform(0.80, 0.95), 3))
-               for _ in range(repeat)]
+    experiments = [str(rng.choice(experiment_ids)) for index in range(repeat)]
+    run_ids = [rng.choice(runs)[0] for index in range(repeat)]
+    thresholds = [round(rng.uniform(0.80, 0.95), 3) for index in range(repeat)]
     return {
         "search_runs": [lambda e=e: store.search_runs([e], "", ViewType.ACTIVE_ONLY, max_results=100)
-                        for e, _, _ in targets],
+                        for e in experiments],
         "search_metric": [lambda e=e, x=x: store.search_runs([e], f"metrics.accuracy > {x}", ViewType.ACTIVE_ONLY,
                                                              max_results=100)
-                          for e, _, x in targets],
-        "metric_history": [lambda r=r: store.get_metric_history(r, "loss") for _, r, _ in targets],
+                          for e, x in zip(experiments, thresholds)],
+        "metric_history": [lambda r=r: store.get_metric_history(r, "loss") for r in run_ids],
     }
 
 

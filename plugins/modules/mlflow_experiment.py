@@ -64,11 +64,13 @@ options:
     default: false
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 author:
-  - EfficientAI platform team
+  - EfficientAI platform team (@efficientai)
 """
 
 EXAMPLES = r"""

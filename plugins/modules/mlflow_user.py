@@ -45,8 +45,10 @@ options:
     type: bool
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 notes:
   - O(username) and O(password) are the admin that the module logs in as. To rotate that
@@ -54,7 +56,7 @@ notes:
     with O(update_password=always).
   - MLflow does not let users delete themselves; the module refuses before asking.
 author:
-  - EfficientAI platform team
+  - EfficientAI platform team (@efficientai)
 """
 
 EXAMPLES = r"""

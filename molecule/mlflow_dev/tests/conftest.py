@@ -12,12 +12,6 @@ SUPERVISORCTL = "/opt/efficientai/supervisor/venv/bin/supervisorctl -c /opt/effi
 PYTHON = "/opt/efficientai/mlflow/venv/bin/python"
 
 
-@pytest.fixture(autouse=True)
-def only_on_the_tracking_host(host):
-    if "tracking" not in host.ansible.get_variables().get("group_names", []):
-        pytest.skip("runs on the tracking host")
-
-
 @pytest.fixture
 def mlflow(host):
     variables = host.ansible.get_variables()
@@ -87,9 +81,10 @@ def run_playbook(host, tmp_path):
 
 @pytest.fixture
 def backdate(host):
-    """Age an experiment and its runs by `days` in the tracking database."""
+    """Age experiments and their runs by `days` in the tracking database."""
     host.ansible("copy", f"src={HERE}/backdate.py dest=/root/backdate.py mode=0644", check=False)
 
-    def run(experiment, days):
-        host.run_test(f"sh -c 'set -a; . /etc/efficientai/mlflow.env; {PYTHON} /root/backdate.py {experiment} {days}'")
+    def run(days, *experiments):
+        host.run_test(f"sh -c 'set -a; . /etc/efficientai/mlflow.env; {PYTHON} /root/backdate.py {days} "
+                      + " ".join(experiments) + "'")
     return run

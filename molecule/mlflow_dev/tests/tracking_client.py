@@ -1,8 +1,8 @@
 """A user of the tracking server: MLflow's own Python client, in its own process, over HTTP.
 
-    tracking_client.py write EXPERIMENT   log a run (params, metric steps, an artifact)
-    tracking_client.py read RUN_ID        read that run back
-    tracking_client.py login              list experiments (fails without valid credentials)
+    tracking_client.py write EXPERIMENT...   log a run in each (params, metric steps, an artifact)
+    tracking_client.py read RUN_ID...        read those runs back
+    tracking_client.py login                 list experiments (fails without valid credentials)
 
 The server URL and credentials come from MLFLOW_TRACKING_URI, MLFLOW_TRACKING_USERNAME and
 MLFLOW_TRACKING_PASSWORD. Prints JSON."""
@@ -51,10 +51,14 @@ def read(run_id):
     }
 
 
+def each(action):
+    return lambda *names: [action(name) for name in names]
+
+
 def login():
     return {"experiments": [e.name for e in MlflowClient().search_experiments(max_results=5)]}
 
 
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
-    print(json.dumps({"write": write, "read": read, "login": login}[command](*args)))
+    print(json.dumps({"write": each(write), "read": each(read), "login": login}[command](*args)))
