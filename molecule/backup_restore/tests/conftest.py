@@ -22,7 +22,10 @@ def variables(host):
 
 @pytest.fixture(scope='session', autouse=True)
 def s3():
-    """moto's S3 on the controller, where the scenario's uploads go (loopback is shared)."""
+    """moto's S3 on the controller, where backup_restore's uploads go (loopback is shared)."""
+    if os.environ.get('MOLECULE_SCENARIO_NAME') != 'backup_restore':
+        yield None
+        return
     boto3 = pytest.importorskip('boto3')
     from moto.server import ThreadedMotoServer  # pylint: disable=import-outside-toplevel
     server = ThreadedMotoServer(ip_address='127.0.0.1', port=16090)
