@@ -21,7 +21,7 @@ def apply(role, hosts, variables, tmp_path):
 
 
 @pytest.mark.parametrize("variables, message", [
-    ({"postgres_users": [GOOD_USER, {"name": "reader", "password": "password1234"}]},
+    ({"postgres_users": [GOOD_USER, {"name": "reader", "password": "Password1234!"}]},
      "Weak or empty passwords: reader"),
     ({"postgres_users": [{"name": "reader", "password": ""}]}, "Weak or empty passwords: reader"),
     ({"postgres_hba_entries": [{"type": "host", "database": "all", "user": "all", "address": "10.0.0.0/8",
@@ -36,19 +36,19 @@ def test_postgres_refuses(host, tmp_path, variables, message):
     hba = host.file("/etc/postgresql/15/main/pg_hba.conf").content_string
     code, output = apply("postgres", "db", variables, tmp_path)
     assert code != 0 and message in output, output[-3000:]
-    assert "password1234" not in output
+    assert "Password1234!" not in output
     assert host.file("/etc/postgresql/15/main/conf.d/efficientai.conf").content_string == config
     assert host.file("/etc/postgresql/15/main/pg_hba.conf").content_string == hba
 
 
 @pytest.mark.parametrize("variables, message", [
-    ({"mlflow_admin_password": "password1234"}, "mlflow_admin_password needs at least 12 characters"),
+    ({"mlflow_admin_password": "Password1234!"}, "mlflow_admin_password needs at least 12 characters"),
     ({"mlflow_flask_secret_key": "short"}, "mlflow_flask_secret_key at least 32"),
-    ({"mlflow_db_password": "changeme"}, "mlflow_db_password"),
+    ({"mlflow_db_password": "changeme-2024"}, "mlflow_db_password"),
     ({"mlflow_auth_db_name": "mlflow"}, "mlflow_auth_db_name must differ"),
     ({"mlflow_artifacts_destination": "relative/dir"}, "mlflow_artifacts_destination must be"),
 ])
 def test_mlflow_refuses(tmp_path, variables, message):
     code, output = apply("mlflow", "tracking", variables, tmp_path)
     assert code != 0 and message in output, output[-3000:]
-    assert "password1234" not in output and "changeme" not in output
+    assert "Password1234!" not in output and "changeme-2024" not in output
