@@ -81,7 +81,7 @@ def _resources(resources, what):
         if key in checked['requests'] and key in checked['limits'] and checked['requests'][key][1] > checked['limits'][key][1]:
             raise AnsibleFilterError(f"{what}.requests.{key} ({checked['requests'][key][0]}) is more than "
                                      f"{what}.limits.{key} ({checked['limits'][key][0]})")
-    return {level: {key: text for key, (text, _) in values.items()} for level, values in checked.items() if values}
+    return {level: {key: pair[0] for key, pair in values.items()} for level, values in checked.items() if values}
 
 
 def bentoml_k8s_manifests(service, settings):
@@ -100,7 +100,7 @@ def bentoml_k8s_manifests(service, settings):
     problem = tag_problem(service.get('bento'))
     if problem:
         raise AnsibleFilterError(f'bento of service {name!r}: {problem}')
-    bento_name, _, version = service['bento'].partition(':')
+    bento_name, version = service['bento'].split(':', 1)
     config = _merged(settings, service.get('kubernetes'))
     unknown = sorted(set(service.get('kubernetes') or {}) - set(settings) - {'image', 'enabled'})
     if unknown:

@@ -87,7 +87,7 @@ class BentomlStore:
 
     def get(self, kind, tag):
         """Return the top-level fields of a bento's or model's metadata, or None when the store lacks it."""
-        name, _, version = tag.partition(':')
+        name, version = tag.partition(':')[::2]
         try:
             with open(os.path.join(self.home, _GROUP[kind], name, version, _INFO_FILE[kind])) as stream:
                 return metadata_fields(stream.read())

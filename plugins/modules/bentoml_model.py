@@ -10,8 +10,8 @@ short_description: Manage the bentos and models of a BentoML store
 version_added: 0.1.0
 description:
   - Imports a bento or a model from an exported archive (C(bentoml import), C(bentoml models import)),
-    exports one, removes one, or lists the store, with the C(bentoml) CLI of an installation on
-    the target host. The store is the directory O(home) (C(BENTOML_HOME)).
+    exports one or removes one, with the C(bentoml) CLI of an installation on the target host. The
+    store is the directory O(home) (C(BENTOML_HOME)). M(efficientai.mlops.bentoml_model_info) lists it.
   - What the store holds is read from its metadata files (C(bento.yaml), C(model.yaml)), as
     C(bentoml get) does, without starting the CLI; only changes run it.
   - Items are compared by tag. Tags are immutable in BentoML, so an item whose tag is in the store
@@ -19,10 +19,9 @@ description:
   - An archive that holds another tag than O(name) is refused, and what it brought is removed again.
 options:
   name:
-    description:
-      - Tag C(name:version) of the bento or model. The version must be named (not V(latest)).
-      - With O(state=list), an optional name (without version) to list only its versions.
+    description: Tag C(name:version) of the bento or model. The version must be named (not V(latest)).
     type: str
+    required: true
   kind:
     description: Whether O(name) is a bento or a model.
     type: str
@@ -33,13 +32,12 @@ options:
       - V(present) imports the item from O(src) unless the store holds it.
       - V(absent) removes it from the store.
       - V(exported) writes it to the archive O(dest) unless that archive already holds this tag.
-      - V(list) changes nothing and returns the bentos or models (O(kind)) of the store in RV(items).
     type: str
-    choices: [present, absent, exported, list]
+    choices: [present, absent, exported]
     default: present
   src:
     description:
-      - Archive to import with O(state=present), made by C(bentoml export) or C(bentoml models export):
+      - Archive to import with O(state=present), made by C(bentoml export) or C(bentoml models export),
         a path on the target host or an fsspec URL such as V(s3://bucket/iris-1.0.0.bento).
       - S3 needs the C(s3fs) package in the installation; credentials and a custom endpoint come from
         O(environment) (C(AWS_ACCESS_KEY_ID), C(AWS_SECRET_ACCESS_KEY), C(FSSPEC_S3_ENDPOINT_URL)).
@@ -66,13 +64,17 @@ extends_documentation_fragment:
   - ansible.builtin.files
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 requirements:
   - BentoML 1.4 on the target host.
+seealso:
+  - module: efficientai.mlops.bentoml_model_info
 author:
-  - EfficientAI platform team
+  - EfficientAI platform team (@efficientai)
 """
 
 EXAMPLES = r"""
@@ -95,19 +97,12 @@ EXAMPLES = r"""
     mode: "0644"
     home: /opt/efficientai/bentoml/deployments/iris/home
     executable: /opt/efficientai/bentoml/venv/bin/bentoml
-
-- name: List what a deployment holds
-  efficientai.mlops.bentoml_model:
-    state: list
-    home: /opt/efficientai/bentoml/deployments/iris/home
-    executable: /opt/efficientai/bentoml/venv/bin/bentoml
-  register: store
 """
 
 RETURN = r"""
 tag:
   description: The tag the module worked on.
-  returned: unless O(state=list)
+  returned: always
   type: str
   sample: iris_classifier:1.0.0
 info:
@@ -115,15 +110,9 @@ info:
     - The top-level fields of the item's C(bento.yaml) or C(model.yaml) (for a bento, among others
       C(entry_service), the service class that C(bentoml serve) runs); empty when it is absent
       or in check mode before an import.
-  returned: unless O(state=list)
+  returned: always
   type: dict
   sample: {name: iris_classifier, version: 1.0.0, entry_service: IrisClassifier}
-items:
-  description: The bentos or models (O(kind)) of the store, with C(tag) and the top-level fields of their metadata.
-  returned: when O(state=list)
-  type: list
-  elements: dict
-  sample: [{tag: "iris_classifier:1.0.0", name: iris_classifier, version: 1.0.0, creation_time: "2026-11-27T16:37:16+00:00"}]
 """
 
 import os
@@ -201,39 +190,30 @@ class BentomlModel:
         changed = self.module.set_fs_attributes_if_different(file_args, changed)
         return self.result(changed, {'dest': dest, 'tag': before}, {'dest': dest, 'tag': self.tag}, current, dest=dest)
 
-    def list(self):
-        name = self.params['name']
-
-        return dict(changed=False, items=[item for item in self.store.listing(self.kind)
-                                          if name is None or item['tag'].partition(':')[0] == name])
-
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            name=dict(type='str'),
+            name=dict(type='str', required=True),
             kind=dict(type='str', choices=['bento', 'model'], default='bento'),
-            state=dict(type='str', choices=['present', 'absent', 'exported', 'list'], default='present'),
+            state=dict(type='str', choices=['present', 'absent', 'exported'], default='present'),
             src=dict(type='str'),
             dest=dict(type='path'),
             home=dict(type='path', required=True),
             executable=dict(type='path', default='bentoml'),
             environment=dict(type='dict', default={}, no_log=True),
         ),
-        required_if=[('state', 'present', ['name']), ('state', 'absent', ['name']), ('state', 'exported', ['name', 'dest'])],
+        required_if=[('state', 'exported', ['dest'])],
         add_file_common_args=True,
         supports_check_mode=True,
     )
-    state, name = module.params['state'], module.params['name']
-    problem = tag_problem(name, require_version=state != 'list') if name is not None else None
+    problem = tag_problem(module.params['name'])
     if problem:
         module.fail_json(msg=f'name: {problem}')
-    if state == 'list' and name and ':' in name:
-        module.fail_json(msg=f'name: with state=list give a name without version, got {name}')
     worker = BentomlModel(module, BentomlStore(module, module.params['executable'], module.params['home'],
                                                module.params['environment']))
     try:
-        module.exit_json(**getattr(worker, state)())
+        module.exit_json(**getattr(worker, module.params['state'])())
     except BentomlCliError as error:
         module.fail_json(msg=str(error))
 

@@ -12,8 +12,9 @@ import pytest
 
 SCENARIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEPLOYMENTS = "/opt/efficientai/bentoml/deployments"
-# Rows of sepal length, sepal width, petal length, petal width and their species.
-KNOWN_FLOWERS = [([5.1, 3.5, 1.4, 0.2], "setosa"), ([6.7, 3.0, 5.2, 2.3], "virginica"), ([5.9, 3.0, 4.2, 1.5], "versicolor")]
+# Known flowers (sepal length, sepal width, petal length, petal width in cm) and their species.
+FLOWERS = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5]]
+SPECIES = ["setosa", "virginica", "versicolor"]
 
 
 def http(method, url, body=None, timeout=10):
@@ -33,7 +34,7 @@ def classify(port, rows):
 
 def request_total(port, endpoint, status=200):
     """The Prometheus counter bentoml_service_request_total of one endpoint and status."""
-    _, text = http("GET", f"http://127.0.0.1:{port}/metrics")
+    text = http("GET", f"http://127.0.0.1:{port}/metrics")[1]
     prefix = f'bentoml_service_request_total{{endpoint="{endpoint}",http_response_code="{status}"'
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix))
 

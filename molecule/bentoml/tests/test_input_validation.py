@@ -19,7 +19,8 @@ def service(**changes):
 CASES = {
     "privileged port": ([service(port=80)], {}, "bentoml_services[0] ('typo'): port must be 1024-65535 (got 80)"),
     "slot port out of range": ([service(slot_ports=[13031, 99999])], {}, "slot_ports must be two ports 1024-65535 (got [13031, 99999])"),
-    "bento follows latest": ([service(bento="iris_classifier:latest")], {}, "bento must be a tag name:version with a fixed version, such as iris_classifier:1.0.0 (got \"iris_classifier:latest\")"),
+    "bento follows latest": ([service(bento="iris_classifier:latest")], {},
+                             "bento must be a tag name:version with a fixed version, such as iris_classifier:1.0.0 (got \"iris_classifier:latest\")"),
     "malformed bento tag": ([service(bento="Iris Classifier")], {}, "(got \"Iris Classifier\")"),
     "duplicate name": ([service(), service(port=13040)], {}, "every service needs its own name"),
     "port taken by a slot": ([service(), service(name="typo-2", port=13031)], {}, "its own ports, slot ports included"),
@@ -39,7 +40,7 @@ def outcomes(host, tmp_path_factory):
     """Run every case once; return what each failed with, and the front config before and after."""
     report = tmp_path_factory.mktemp("validation") / "outcomes.json"
     extra = report.with_name("cases.json")
-    cases = [dict({"id": case_id, "services": services}, **settings) for case_id, (services, settings, _) in CASES.items()]
+    cases = [dict({"id": case_id, "services": case[0]}, **case[1]) for case_id, case in CASES.items()]
     extra.write_text(json.dumps({"cases": cases, "report": str(report), "target_hosts": host.backend.host}))
     before = host.file(FRONT_CONFIG).sha256sum
     result = subprocess.run(["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],

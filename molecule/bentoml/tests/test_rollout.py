@@ -7,7 +7,7 @@ import json
 import threading
 import time
 
-from conftest import DEPLOYMENTS, KNOWN_FLOWERS
+from conftest import DEPLOYMENTS, FLOWERS, SPECIES
 
 
 class Poller:
@@ -32,8 +32,8 @@ class Poller:
             try:
                 if connection is None:
                     connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-                status, body = self.ask(connection, "/classify", {"measurements": [row for row, _ in KNOWN_FLOWERS]})
-                if status != 200 or json.loads(body) != [species for _, species in KNOWN_FLOWERS]:
+                status, body = self.ask(connection, "/classify", {"measurements": FLOWERS})
+                if status != 200 or json.loads(body) != SPECIES:
                     raise AssertionError(f"HTTP {status}: {body[:200]}")
                 status, body = self.ask(connection, "/about", {})
                 model = json.loads(body)["model"] if status == 200 else None

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from conftest import DEPLOYMENTS, KNOWN_FLOWERS, classify
+from conftest import DEPLOYMENTS, FLOWERS, SPECIES, classify
 
 S3_PORT = 13090
 CLI = "/opt/efficientai/bentoml/venv/bin/bentoml"
@@ -53,8 +53,8 @@ def test_deployment_from_s3_and_rollback(host, play, iris, s3, active):
     assert "molecule-secret" not in result.stdout
     assert active()["bento"] == bento
     assert host.file(stored).mtime == built_at, "the stored bento was built again"
-    status, body = classify(13020, [row for row, _ in KNOWN_FLOWERS])
-    assert status == 200 and json.loads(body) == [species for _, species in KNOWN_FLOWERS], body
+    status, body = classify(13020, FLOWERS)
+    assert status == 200 and json.loads(body) == SPECIES, body
     listed = host.check_output(f"BENTOML_HOME={DEPLOYMENTS}/iris-s3/home {CLI} models list --output json")
     assert [m["tag"] for m in json.loads(listed)] == [model]
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import DEPLOYMENTS, KNOWN_FLOWERS, classify, http, request_total
+from conftest import DEPLOYMENTS, FLOWERS, SPECIES, classify, http, request_total
 
 
 def test_front_and_active_slot_run(host, active, journal):
@@ -18,9 +18,9 @@ def test_front_and_active_slot_run(host, active, journal):
 
 
 def test_known_flowers_get_their_species(iris):
-    status, body = classify(iris["port"], [row for row, _ in KNOWN_FLOWERS])
+    status, body = classify(iris["port"], FLOWERS)
     assert status == 200, body
-    assert json.loads(body) == [species for _, species in KNOWN_FLOWERS]
+    assert json.loads(body) == SPECIES
 
 
 def test_malformed_input_is_refused_not_crashed(iris):
@@ -39,8 +39,8 @@ def test_health_endpoints_answer_on_the_front_and_the_slot(iris, active, path):
 
 def test_metrics_count_the_requests(iris):
     before = request_total(iris["port"], "/classify")
-    for _ in range(5):
-        assert classify(iris["port"], [KNOWN_FLOWERS[0][0]])[0] == 200
+    for request in range(5):
+        assert classify(iris["port"], [FLOWERS[0]])[0] == 200, f"request {request}"
     assert request_total(iris["port"], "/classify") == before + 5
 
 

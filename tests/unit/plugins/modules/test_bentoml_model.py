@@ -1,4 +1,4 @@
-"""Unit tests of bentoml_model against a fake bentoml CLI that keeps its store in memory and
+"""Unit tests of bentoml_model and bentoml_model_info against a fake bentoml CLI that keeps its store in memory and
 reads and writes real archives (tar.xz with bento.yaml / model.yaml at the root), as BentoML 1.4 does."""
 
 import io
@@ -11,7 +11,7 @@ import pytest
 
 from ansible.module_utils import basic
 from ansible_collections.efficientai.mlops.plugins.module_utils._bentoml import archive_tag, tag_problem
-from ansible_collections.efficientai.mlops.plugins.modules import bentoml_model
+from ansible_collections.efficientai.mlops.plugins.modules import bentoml_model, bentoml_model_info
 
 INFO_FILE = {"bento": "bento.yaml", "model": "model.yaml"}
 GROUP = {"bento": "bentos", "model": "models"}
@@ -55,7 +55,7 @@ class FakeBentoml:
         root = self.home / GROUP[kind]
         return {f"{d.parent.name}:{d.name}" for d in root.glob("*/*") if d.is_dir()} if root.exists() else set()
 
-    def __call__(self, module, argv, environ_update=None, **kwargs):
+    def __call__(self, argv, environ_update=None, **kwargs):
         self.environ = environ_update
         args = list(argv[1:])
         kind = "model" if args[0] == "models" else "bento"
@@ -83,7 +83,8 @@ class FakeBentoml:
 @pytest.fixture
 def fake(monkeypatch, tmp_path):
     cli = FakeBentoml(tmp_path / "home")
-    monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda module, argv, **kwargs: cli(module, argv, **kwargs))
+    # An instance, not a function: it is not bound to the module, so it gets (argv, ...).
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", cli)
     return cli
 
 
@@ -234,17 +235,24 @@ class TestExported:
         assert result["failed"] and "it is not in the store" in result["msg"]
 
 
-class TestList:
-    def test_lists_one_kind_and_filters_by_name(self, fake, run):
+class TestInfo:
+    def info(self, run_module, fake, **args):
+        return run_module(bentoml_model_info, dict({"home": str(fake.home)}, **args))
+
+    def test_lists_one_kind_and_filters_by_name(self, fake, run_module):
         for tag in ("iris:1.0.0", "iris:1.0.1", "fraud:3"):
             fake.add("bento", tag)
         fake.add("model", "iris_clf:1.0.0")
-        bentos = run(state="list")
+        bentos = self.info(run_module, fake)
         assert not bentos["changed"]
-        assert [b["tag"] for b in bentos["items"]] == ["fraud:3", "iris:1.0.0", "iris:1.0.1"]
-        assert [m["tag"] for m in run(state="list", kind="model")["items"]] == ["iris_clf:1.0.0"]
-        assert [b["tag"] for b in run(state="list", name="iris")["items"]] == ["iris:1.0.0", "iris:1.0.1"]
+        assert [b["tag"] for b in bentos["listed"]] == ["fraud:3", "iris:1.0.0", "iris:1.0.1"]
+        assert bentos["listed"][0]["entry_service"] == "IrisClassifier"
+        assert [m["tag"] for m in self.info(run_module, fake, kind="model")["listed"]] == ["iris_clf:1.0.0"]
+        assert [b["tag"] for b in self.info(run_module, fake, name="iris")["listed"]] == ["iris:1.0.0", "iris:1.0.1"]
         assert fake.calls == []  # read from the store's files
 
-    def test_name_with_version_is_refused(self, fake, run):
-        assert run(state="list", name="iris:1.0.0")["failed"]
+    def test_empty_store(self, fake, run_module):
+        assert self.info(run_module, fake)["listed"] == []
+
+    def test_name_with_version_is_refused(self, fake, run_module):
+        assert self.info(run_module, fake, name="iris:1.0.0")["failed"]
