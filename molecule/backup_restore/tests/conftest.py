@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import subprocess
 
 import pytest
@@ -28,6 +29,9 @@ def s3():
         return
     boto3 = pytest.importorskip('boto3')
     from moto.server import ThreadedMotoServer  # pylint: disable=import-outside-toplevel
+    with socket.socket() as probe:
+        if probe.connect_ex(('127.0.0.1', 16090)) == 0:
+            pytest.fail('port 16090 (the S3 endpoint of backup_restore) is in use: is another verify running?')
     server = ThreadedMotoServer(ip_address='127.0.0.1', port=16090)
     server.start()
     client = boto3.client('s3', endpoint_url='http://127.0.0.1:16090', region_name='us-east-1',
