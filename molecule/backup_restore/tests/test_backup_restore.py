@@ -2,10 +2,11 @@
 encrypted uploads, the DR drill (and point-in-time recovery on PostgreSQL), and rollback."""
 
 import json
+import os
 import re
 import uuid
 
-from conftest import HERE, MLFLOW_PYTHON, ROOT
+from conftest import HERE, MLFLOW_PYTHON, REPO, ROOT
 
 
 def is_pg(variables):
@@ -41,9 +42,13 @@ def test_a_scheduled_run_makes_a_checked_set(host, sets, manifest):
     assert checked['problems'] == [], checked
 
 
-def drill_report(result):
+def drill_report(result, name):
+    """The drill's figures, kept in .cache/artifacts/<scenario>/ (pytest hides a passing test's output)."""
     lines = [line for line in result.stdout.splitlines() if re.search(r'differences:|RTO|RPO|data compared', line)]
-    print('\n'.join(lines))
+    kept = os.path.join(REPO, '.cache', 'artifacts', os.environ.get('MOLECULE_SCENARIO_NAME', 'backup'))
+    os.makedirs(kept, exist_ok=True)
+    with open(os.path.join(kept, f'{name}.txt'), 'w', encoding='utf-8') as out:
+        out.write('\n'.join(lines) + '\n')
     return lines
 
 
@@ -51,7 +56,7 @@ def test_the_dr_drill_finds_zero_differences(run_playbook):
     refused = run_playbook('dr_drill.yml')
     assert refused.returncode != 0 and 'dr_drill_confirm=true' in refused.output
     drill = run_playbook('dr_drill.yml', dr_drill_confirm=True)
-    report = drill_report(drill)
+    report = drill_report(drill, 'dr_drill')
     assert drill.returncode == 0, drill.output[-5000:]
     assert 'DR drill passed: zero differences.' in drill.output
     assert any('differences: 0 []' in line for line in report)
@@ -61,7 +66,7 @@ def test_point_in_time_recovery_drill(variables, run_playbook):
     if not is_pg(variables):
         return
     drill = run_playbook('dr_drill.yml', dr_drill_confirm=True, dr_drill_pitr=True)
-    drill_report(drill)
+    drill_report(drill, 'dr_drill_pitr')
     assert drill.returncode == 0, drill.output[-5000:]
     assert 'DR drill passed: zero differences.' in drill.output
 
