@@ -61,8 +61,12 @@ class MlflowApi:
     def create_user(self, username, password):
         return self.call('POST', '/users/create', body={'username': username, 'password': password})['user']
 
-    def update_password(self, username, password):
-        self.call('PATCH', '/users/update-password', body={'username': username, 'password': password})
+    def update_password(self, username, password, current_password=None):
+        # MLflow 3.x asks a user changing their own password for the current one.
+        body = {'username': username, 'password': password}
+        if current_password:
+            body['current_password'] = current_password
+        self.call('PATCH', '/users/update-password', body=body)
 
     def update_admin(self, username, is_admin):
         self.call('PATCH', '/users/update-admin', body={'username': username, 'is_admin': is_admin})

@@ -145,7 +145,8 @@ class MlflowUser:
             if not self.module.check_mode:
                 self.api.update_admin(self.name, admin)
         if change_password and not self.module.check_mode:
-            self.api.update_password(self.name, password)
+            own = self.name == self.params['username']
+            self.api.update_password(self.name, password, self.params['password'] if own else None)
         return self._exit(before, after, password_changed=change_password)
 
     def _absent(self, before):

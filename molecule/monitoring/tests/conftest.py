@@ -26,6 +26,12 @@ def get_json(url):
         return json.load(answer)
 
 
+def json_when(url, accept):
+    """The JSON document at url if accept(document) holds, else None (a probe for wait_for)."""
+    document = get_json(url)
+    return document if accept(document) else None
+
+
 def wait_for(what, probe, timeout=90, interval=1):
     """Call probe() until it returns something true; fail with the last value."""
     deadline = time.time() + timeout

@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import urllib.request
 
-from conftest import DASHBOARD, REPO, get_json, query, wait_for
+from conftest import DASHBOARD, REPO, get_json, json_when, query, wait_for
 
 testinfra_hosts = ["monitoring-server"]
 ARTIFACTS = os.path.join(REPO, ".cache", "artifacts", "monitoring")
@@ -25,7 +25,7 @@ def test_health_is_json_with_every_service():
     with urllib.request.urlopen(f"{DASHBOARD}/health", timeout=10) as answer:
         assert answer.headers["Content-Type"] == "application/json"
     data = wait_for("every service OK on the dashboard",
-                    lambda: (lambda d: d if d["status"] == "ok" else None)(get_json(f"{DASHBOARD}/health")), timeout=30)
+                    lambda: json_when(f"{DASHBOARD}/health", lambda d: d["status"] == "ok"), timeout=30)
     states = {s["name"]: (s["node"], s["status"]) for s in data["services"]}
     assert states == {"postgresql": ("monitoring-db", "OK"), "redis": ("monitoring-db", "OK"),
                       "prometheus": ("monitoring-server", "OK"), "alertmanager": ("monitoring-server", "OK"),
@@ -35,9 +35,10 @@ def test_health_is_json_with_every_service():
 
 
 def test_log_errors_are_counted_and_exported():
-    counts = wait_for("error lines of the noisy service",
-                      lambda: (lambda c: c if c.get("noisy", 0) > 0 else None)(get_json(f"{DASHBOARD}/health")["log_errors"]),
+    health = wait_for("error lines of the noisy service",
+                      lambda: json_when(f"{DASHBOARD}/health", lambda d: d["log_errors"].get("noisy", 0) > 0),
                       timeout=30)
+    counts = health["log_errors"]
     # Only the ERROR lines of the noisy service count, not its INFO lines.
     assert counts["mlops-dashboard"] < counts["noisy"]
     exported = wait_for("mlops_log_errors in Prometheus", lambda: query('mlops_log_errors{service="noisy"}'), timeout=30)

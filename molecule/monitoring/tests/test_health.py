@@ -2,7 +2,7 @@
 
 import os
 
-from conftest import DASHBOARD, REPO, get_json, wait_for
+from conftest import DASHBOARD, REPO, json_when, wait_for
 
 testinfra_hosts = ["monitoring-db"]
 HEALTH = os.path.join(REPO, "playbooks", "health.yml")
@@ -32,8 +32,8 @@ def test_stopped_service_is_down_and_fails(host, run_playbook):
         assert "Connection refused" in redis[0]
         assert "5 OK, 1 DOWN" in result.stdout
         assert "DOWN: redis@monitoring-db" in result.stdout + result.stderr
-        dashboard = wait_for("redis DOWN on the dashboard", lambda: (lambda d: d if d["status"] == "degraded" else None)(
-            get_json(f"{DASHBOARD}/health")), timeout=30)
+        dashboard = wait_for("redis DOWN on the dashboard", lambda: json_when(
+            f"{DASHBOARD}/health", lambda d: d["status"] == "degraded"), timeout=30)
         assert [s["name"] for s in dashboard["services"] if s["status"] == "DOWN"] == ["redis"]
     finally:
         host.run("systemctl start redis-server")

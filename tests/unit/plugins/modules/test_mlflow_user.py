@@ -84,6 +84,15 @@ def test_always_changes_a_password_that_does_not_log_in(run_module, fake_http, c
     assert patches == [] if check_mode else patches[0]["json"] == {"username": "ana", "password": "new-password-456"}
 
 
+def test_own_password_rotation_sends_the_current_password(run_module, fake_http):
+    fake_http.answer("GET", f"{API}/users/get", 200, user("admin", is_admin=True))
+    fake_http.answer("GET", f"{API}/users/current", 401, b"You are not authenticated.")
+    fake_http.answer("PATCH", f"{API}/users/update-password", 200, {})
+    result = run(run_module, fake_http, name="admin", user_password="new-password-456", update_password="always")
+    assert result["changed"] and result["password_changed"]
+    assert fake_http.calls("PATCH")[0]["json"] == {"username": "admin", "password": "new-password-456",
+                                                  "current_password": "admin-password-1"}
+
 def test_admin_flag_is_updated(run_module, fake_http):
     fake_http.answer("GET", f"{API}/users/get", 200, user())
     fake_http.answer("PATCH", f"{API}/users/update-admin", 200, {})
