@@ -16,10 +16,11 @@ export NO_COLOR := 1
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-# Every scenario with a molecule.yml runs in `make test`; `common` first because
-# everything else stands on it.
+# Every scenario with a molecule.yml runs in `make test`: `common` first because
+# everything else stands on it, then the others in LANES parallel lanes.
 ALL_SCENARIOS := $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
-SCENARIOS ?= $(filter common,$(ALL_SCENARIOS)) $(filter-out common,$(ALL_SCENARIOS))
+SCENARIOS ?= $(ALL_SCENARIOS)
+LANES ?= 2
 
 .PHONY: help setup deploy test lint sanity units molecule testbed build changelog lock clean
 
@@ -60,13 +61,16 @@ molecule: setup testbed  ## one scenario: make molecule S=common [CMD=converge]
 	MLOPS_TEST_IMAGE=$$(cat .cache/testbed-image) molecule $(or $(CMD),test) -s $(S)
 
 test:  ## everything CI runs, with each stage's time
-	@export STAGE_LOG=$(CURDIR)/.cache/stages.log; mkdir -p .cache; : > $$STAGE_LOG; \
+	@export STAGE_LOG=$(CURDIR)/.cache/stages.log; mkdir -p .cache; start=$$(date +%s); \
+	if [ -s $$STAGE_LOG ]; then mv $$STAGE_LOG .cache/stages-previous.log; fi; : > $$STAGE_LOG; \
 	tools/stage setup $(MAKE) -s setup && tools/stage testbed $(MAKE) -s testbed || exit 1; \
 	failed=0; \
 	for stage in lint sanity units build; do tools/stage $$stage $(MAKE) -s $$stage || failed=1; done; \
-	for s in $(SCENARIOS); do tools/stage molecule:$$s $(MAKE) -s molecule S=$$s || failed=1; done; \
+	$(if $(filter common,$(SCENARIOS)),tools/stage molecule:common $(MAKE) -s molecule S=common || failed=1;) \
+	tools/run-scenarios $(LANES) $(filter-out common,$(SCENARIOS)) || failed=1; \
 	echo; echo "stage                         seconds  result"; \
-	awk '{ printf "%-30s %7d  %s\n", $$1, $$2, $$3; total += $$2 } END { printf "%-30s %7d\n", "total", total }' $$STAGE_LOG; \
+	awk '{ printf "%-30s %7d  %s\n", $$1, $$2, $$3 }' $$STAGE_LOG; \
+	printf '%-30s %7d  (%s lanes for molecule)\n' "wall time" $$(( $$(date +%s) - start )) $(LANES); \
 	exit $$failed
 
 build: setup  ## collection tarball, checked to install and resolve by FQCN
