@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import urllib.request
 
-from conftest import DASHBOARD, REPO, get_json, json_when, query, wait_for
+from conftest import DASHBOARD, REPO, json_when, query, wait_for
 
 testinfra_hosts = ["monitoring-server"]
 ARTIFACTS = os.path.join(REPO, ".cache", "artifacts", "monitoring")
