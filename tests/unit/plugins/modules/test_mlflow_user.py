@@ -90,8 +90,9 @@ def test_own_password_rotation_sends_the_current_password(run_module, fake_http)
     fake_http.answer("PATCH", f"{API}/users/update-password", 200, {})
     result = run(run_module, fake_http, name="admin", user_password="new-password-456", update_password="always")
     assert result["changed"] and result["password_changed"]
-    assert fake_http.calls("PATCH")[0]["json"] == {"username": "admin", "password": "new-password-456",
-                                                  "current_password": "admin-password-1"}
+    expected = {"username": "admin", "password": "new-password-456", "current_password": "admin-password-1"}
+    assert fake_http.calls("PATCH")[0]["json"] == expected
+
 
 def test_admin_flag_is_updated(run_module, fake_http):
     fake_http.answer("GET", f"{API}/users/get", 200, user())
