@@ -1,0 +1,135 @@
+"""Fixtures of the production scenario: the repository's playbooks run against the
+scenario's inventory (the production group_vars plus the test-bed host variables), the
+vaulted secrets as Ansible templates them, and an MLflow REST client for the front."""
+
+import base64
+import importlib
+import json
+import os
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "molecule", "_airflow"))
+play_recap = importlib.import_module("testing").play_recap  # shared with the airflow scenarios
+
+API = "/api/2.0/mlflow"
+
+
+def run_playbook(playbook, *options):
+    """ansible-playbook with the scenario's whole inventory directory (its hosts link too)."""
+    inventory = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
+    return subprocess.run(["ansible-playbook", "-i", inventory, os.path.join(REPO, "playbooks", playbook), *options],
+                          capture_output=True, text=True, check=False)
+
+
+def recaps(output):
+    """{host: {'ok': .., 'changed': .., 'failed': ..}} of the last PLAY RECAP."""
+    last = output.rsplit("PLAY RECAP", 1)[-1]
+    return {line.split()[0]: play_recap(line) for line in last.splitlines() if " : ok=" in line}
+
+
+@pytest.fixture(scope="module")
+def templated(host):
+    """A variable of the host under test as Ansible templates it (vaulted values decrypted)."""
+    def value(name):
+        return host.ansible("debug", f"var={name}", check=False)[name]
+    return value
+
+
+@pytest.fixture(scope="module")
+def front(templated):
+    """The MLflow REST API through the nginx front, as the admin, verifying the private CA."""
+    ports = templated("mlops_front_ports")
+    return MlflowClient(f"https://{templated('mlops_public_name')}:{ports['mlflow']}",
+                        templated("mlflow_admin_username"), templated("mlflow_admin_password"),
+                        ssl.create_default_context(cafile=templated("proxy_ca_export_path")))
+
+
+class MlflowClient:
+    """What MLflow's Python client sends to log a run, without its retries: every request
+    that fails counts."""
+
+    def __init__(self, base_url, username, password, context):
+        self.base_url = base_url
+        self.context = context
+        self.headers = {"Content-Type": "application/json",
+                        "Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
+
+    def call(self, method, path, body=None):
+        request = urllib.request.Request(self.base_url + path, method=method, headers=self.headers,
+                                         data=None if body is None else json.dumps(body).encode())
+        with urllib.request.urlopen(request, timeout=30, context=self.context) as response:
+            return json.loads(response.read() or b"{}")
+
+    def experiment(self, name):
+        try:
+            return self.call("GET", f"{API}/experiments/get-by-name?experiment_name={name}")["experiment"]["experiment_id"]
+        except urllib.error.HTTPError as error:
+            if error.code != 404:
+                raise
+        return self.call("POST", f"{API}/experiments/create", {"name": name})["experiment_id"]
+
+    def log_run(self, experiment_id, step):
+        """Create a run, log a param and a metric, finish it; return its id."""
+        run = self.call("POST", f"{API}/runs/create", {"experiment_id": experiment_id, "start_time": int(time.time() * 1000)})
+        run_id = run["run"]["info"]["run_id"]
+        self.call("POST", f"{API}/runs/log-batch", {
+            "run_id": run_id, "params": [{"key": "step", "value": str(step)}],
+            "metrics": [{"key": "loss", "value": 1.0 / (step + 1), "timestamp": int(time.time() * 1000), "step": step}]})
+        self.call("POST", f"{API}/runs/update", {"run_id": run_id, "status": "FINISHED", "end_time": int(time.time() * 1000)})
+        return run_id
+
+    def runs(self, experiment_id):
+        """Every run of the experiment: {run_id: params}."""
+        found, token = {}, None
+        while True:
+            body = {"experiment_ids": [experiment_id], "max_results": 1000}
+            if token:
+                body["page_token"] = token
+            page = self.call("POST", f"{API}/runs/search", body)
+            for run in page.get("runs", []):
+                found[run["info"]["run_id"]] = {p["key"]: p["value"] for p in run["data"].get("params", [])}
+            token = page.get("next_page_token")
+            if not token:
+                return found
+
+
+class RunLogger(threading.Thread):
+    """Logs runs through the front in a loop until stopped; keeps every failure."""
+
+    def __init__(self, client, experiment_id):
+        super().__init__(daemon=True)
+        self.client, self.experiment_id = client, experiment_id
+        self.logged, self.failures = [], []
+        self.stopping = threading.Event()
+
+    def run(self):
+        step = 0
+        while not self.stopping.is_set():
+            try:
+                self.logged.append(self.client.log_run(self.experiment_id, step))
+            except (urllib.error.URLError, OSError, ValueError) as error:
+                self.failures.append(f"step {step}: {error!r}")
+            step += 1
+
+    def stop(self):
+        self.stopping.set()
+        self.join(timeout=60)
+
+
+@pytest.fixture
+def run_logger(front):
+    """A client logging runs through the front for the duration of a test."""
+    logger = RunLogger(front, front.experiment(f"load-{uuid.uuid4().hex[:8]}"))
+    logger.start()
+    yield logger
+    logger.stop()

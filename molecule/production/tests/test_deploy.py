@@ -1,0 +1,51 @@
+"""The stack that playbooks/deploy.yml made from the production inventory: every service
+healthy (playbooks/health.yml), MLflow's replicas behind the nginx front, and the four
+front sites answering only over HTTPS with a certificate of the generated private CA."""
+
+import ssl
+import urllib.error
+import urllib.request
+
+import pytest
+from conftest import recaps, run_playbook
+
+testinfra_hosts = ["ansible://production-ops"]
+SITES = {"mlflow": "/health", "bentoml": "/readyz", "airflow": "/api/v2/monitor/health", "dashboard": "/health"}
+
+
+def test_health_playbook_reports_every_service_ok():
+    result = run_playbook("health.yml")
+    assert result.returncode == 0, result.stdout[-4000:]
+    table = result.stdout
+    for service in ("mlflow", "bentoml", "airflow", "postgres", "prometheus", "dashboard"):
+        assert service in table, f"{service} is not in the health table:\n{table[-4000:]}"
+    assert ", 0 DOWN" in table, table[-4000:]
+    assert recaps(result.stdout)["production-ops"]["failed"] == 0
+
+
+@pytest.mark.parametrize("site", sorted(SITES))
+def test_front_site_answers_over_https_with_the_private_ca(templated, site):
+    ports, name = templated("mlops_front_ports"), templated("mlops_public_name")
+    context = ssl.create_default_context(cafile=templated("proxy_ca_export_path"))
+    with urllib.request.urlopen(f"https://{name}:{ports[site]}{SITES[site]}", timeout=30, context=context) as answer:
+        assert answer.status == 200
+
+
+@pytest.mark.parametrize("site", sorted(SITES))
+def test_front_site_refuses_plain_http_and_unknown_cas(templated, site):
+    ports, name = templated("mlops_front_ports"), templated("mlops_public_name")
+    # Plain HTTP on the TLS port gets nginx's 400, never the service.
+    with pytest.raises(urllib.error.HTTPError) as plain:
+        urllib.request.urlopen(f"http://{name}:{ports[site]}{SITES[site]}", timeout=30)
+    assert plain.value.code == 400
+    # The system's CAs do not know the private CA.
+    with pytest.raises(urllib.error.URLError) as untrusted:
+        urllib.request.urlopen(f"https://{name}:{ports[site]}{SITES[site]}", timeout=30,
+                               context=ssl.create_default_context())
+    assert isinstance(untrusted.value.reason, ssl.SSLCertVerificationError)
+
+
+def test_runs_logged_through_the_front_are_read_back(front):
+    experiment_id = front.experiment("production-smoke")
+    run_id = front.log_run(experiment_id, 7)
+    assert front.runs(experiment_id)[run_id] == {"step": "7"}
