@@ -3,6 +3,7 @@
 """Takes a backup set of this host (installed by the efficientai.mlops.backup role).
 
     efficientai_backup.py run --config FILE --kind daily|weekly|monthly|manual [--id ID]
+    efficientai_backup.py prune --config FILE [--keep JSON] [--dry-run]
     efficientai_backup.py counts --config FILE
     efficientai_backup.py pg-dump --database DB --port PORT --socket-dir DIR [--table T ...]
 
@@ -10,6 +11,9 @@
 the configuration into ROOT/.partial-<id>, writes the manifest, checks the set against it,
 renames it to ROOT/<id>, uploads it (optionally encrypted), prunes by retention and prints a
 JSON summary. Any failure removes the partial set, leaves the other sets untouched and exits 1.
+
+`prune` applies the retention alone (playbooks/maintenance.yml): `--keep` replaces the
+configuration's counts, `--dry-run` only reports what would go.
 
 `counts` prints the row counts of the live databases (restore.yml compares them with the
 manifest). `pg-dump` runs as the postgres user: a custom-format dump on stdout taken in an exported
@@ -19,6 +23,7 @@ The set layout, manifest checks and retention come from _backup.py beside this f
 collection's module_utils/_backup.py)."""
 
 import argparse
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -310,11 +315,13 @@ def upload(config, set_dir, backup_id):
     return key
 
 
-def prune(config):
+def prune(config, dry_run=False):
     """Apply retention to the sets of root; returns (kept, pruned)."""
     root = config['root']
     sets = _backup.list_sets(root)
     plan = _backup.retention(sets, config.get('retention', {}))
+    if dry_run:
+        return plan['keep'], plan['prune']
     for backup_id in plan['prune']:
         shutil.rmtree(os.path.join(root, backup_id))
     wal_dir = config.get('wal_dir')
@@ -333,14 +340,21 @@ def prune(config):
     return plan['keep'], plan['prune']
 
 
-def run(args):
-    config = _backup.read_json(args.config)
-    os.makedirs(config['root'], mode=0o755, exist_ok=True)
-    with open(os.path.join(config['root'], '.lock'), 'a', encoding='utf-8') as lock:
+@contextlib.contextmanager
+def locked(root):
+    """Hold the lock of root: one run or prune at a time."""
+    os.makedirs(root, mode=0o755, exist_ok=True)
+    with open(os.path.join(root, '.lock'), 'a', encoding='utf-8') as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise Failed(f"another backup is running in {config['root']}") from None
+            raise Failed(f"another backup is running in {root}") from None
+        yield
+
+
+def run(args):
+    config = _backup.read_json(args.config)
+    with locked(config['root']):
         for name in os.listdir(config['root']):
             if name.startswith(_backup.PARTIAL_PREFIX):
                 shutil.rmtree(os.path.join(config['root'], name), ignore_errors=True)
@@ -359,6 +373,16 @@ def run(args):
             'sources': [{k: s[k] for k in ('name', 'type', 'counts') if k in s} for s in manifest['sources']],
             'warnings': manifest['warnings'], 'uploaded': key, 'kept': kept, 'pruned': pruned,
             'seconds': round(time.time() - now, 3)}
+
+
+def prune_now(args):
+    """Retention alone, with the counts of --keep when given."""
+    config = _backup.read_json(args.config)
+    if args.keep:
+        config['retention'] = json.loads(args.keep)
+    with locked(config['root']):
+        kept, pruned = prune(config, args.dry_run)
+    return {'kept': kept, 'pruned': pruned, 'dry_run': args.dry_run}
 
 
 def pg_dump(args):
@@ -425,6 +449,10 @@ def main(argv=None):
     run_parser.add_argument('--config', required=True)
     run_parser.add_argument('--kind', required=True, choices=_backup.KINDS)
     run_parser.add_argument('--id', default='', help='set id (default: now, UTC)')
+    prune_parser = commands.add_parser('prune')
+    prune_parser.add_argument('--config', required=True)
+    prune_parser.add_argument('--keep', default='', help='retention counts as JSON, e.g. {"daily": 7}')
+    prune_parser.add_argument('--dry-run', action='store_true')
     counts_parser = commands.add_parser('counts')
     counts_parser.add_argument('--config', required=True)
     dump_parser = commands.add_parser('pg-dump')
@@ -436,8 +464,8 @@ def main(argv=None):
     if args.command == 'run' and args.id and not _backup.SET_ID.match(args.id):
         parser.error(f'--id {args.id!r} is not like 20261127T020000Z')
     try:
-        result = {'run': run, 'counts': counts, 'pg-dump': pg_dump}[args.command](args)
-    except (Failed, _backup.BackupError, OSError, subprocess.CalledProcessError, sqlite3.Error) as error:
+        result = {'run': run, 'prune': prune_now, 'counts': counts, 'pg-dump': pg_dump}[args.command](args)
+    except (Failed, _backup.BackupError, OSError, subprocess.CalledProcessError, sqlite3.Error, ValueError) as error:
         print(f'efficientai-backup: FAILED: {error}', file=sys.stderr)
         return 1
     if result is not None:
