@@ -40,7 +40,7 @@ def test_rotation_and_migration(host, mlflow, run_playbook, tracking_client):
     assert read.rc == 0 and read.answer == written.answer, read.stderr
 
     # Back to the inventory's password, through the API as well.
-    body = json.dumps({"username": mlflow["admin"], "password": mlflow["password"]})
+    body = json.dumps({"username": mlflow["admin"], "password": mlflow["password"], "current_password": NEW})
     host.run_test(f"curl -sf -u '{mlflow['admin']}:{NEW}' -X PATCH -H 'Content-Type: application/json' "
                   f"-d '{body}' {mlflow['url']}/api/2.0/mlflow/users/update-password")
     assert status(host, mlflow, mlflow["password"]) == "200"

@@ -1,6 +1,6 @@
 """The tracking server as its users see it: MLflow's Python client logs a run that survives
 a restart, anonymous requests are refused, and the modules manage users and experiments
-idempotently, with check mode predicting each real run (modules.yml, cleanup.yml)."""
+idempotently, with check mode predicting each real run (modules.yml, old_runs.yml)."""
 
 import uuid
 
@@ -81,7 +81,7 @@ def test_cleanup_deletes_only_what_is_old(run_playbook, tracking_client, backdat
     assert recent.rc == 0, recent.stderr
     runs["recent"] = recent.answer[0]
 
-    result = run_playbook("cleanup.yml", {
+    result = run_playbook("old_runs.yml", {
         "verify_filter": f"name LIKE '{prefix}-%'",
         "verify_deleted_experiments": [f"{prefix}-old"],
         "verify_deleted_runs": [runs["busy"]["run_id"]]})
