@@ -69,7 +69,7 @@ def undeclared_listeners(sockets, declared, allowed=None):
     """Sockets listening on a non-loopback address on a port that is neither declared nor allowed."""
     known = {port['port'] for port in declared} | set(allowed or [])
     return [s for s in sockets
-            if s['proto'] == 'tcp' and s['port'] not in known and not re.match(r'^(127\.|::1$|localhost)', s['address'])]
+            if s['proto'] == 'tcp' and s['port'] not in known and not re.match(r'^(127\.|::ffff:127\.|::1$|localhost)', s['address'])]
 
 
 def preflight_table(rows):

@@ -31,7 +31,7 @@ def parse_ss(text):
         uid, cgroup = _UID.search(rest), _CGROUP.search(rest)
         sockets.append({
             'proto': proto,
-            'address': address.strip('[]').split('%')[0],
+            'address': address.split('%')[0].strip('[]'),
             'port': int(port),
             'process': processes[0][0] if processes else '',
             'pid': int(processes[0][1]) if processes else 0,
