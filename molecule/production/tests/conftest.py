@@ -39,7 +39,8 @@ def recaps(output):
 
 @pytest.fixture(scope="module")
 def templated(host):
-    """A variable of the host under test as Ansible templates it (vaulted values decrypted)."""
+    """A variable (or expression) of the host under test as Ansible templates it, vaulted
+    values decrypted."""
     def value(name):
         return host.ansible("debug", f"var={name}", check=False)[name]
     return value
@@ -50,8 +51,8 @@ def front(templated):
     """The MLflow REST API through the nginx front, as the admin, verifying the private CA."""
     ports = templated("mlops_front_ports")
     return MlflowClient(f"https://{templated('mlops_public_name')}:{ports['mlflow']}",
-                        templated("mlflow_admin_username"), templated("mlflow_admin_password"),
-                        ssl.create_default_context(cafile=templated("proxy_ca_export_path")))
+                        "admin", templated("hostvars[groups['tracking'][0]]['mlflow_admin_password']"),
+                        ssl.create_default_context(cafile=templated("proxy_ca_dir") + "/ca.crt"))
 
 
 class MlflowClient:
