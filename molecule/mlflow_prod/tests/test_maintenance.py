@@ -82,7 +82,7 @@ def test_maintenance_cleans_up_purges_and_vacuums(host, mlflow, tracking_client,
     aged = "(EXTRACT(EPOCH FROM now() - interval '40 days') * 1000)::bigint"
     sql(f"UPDATE experiments SET last_update_time = {aged} WHERE name = '{names['purge']}'; "
         f"UPDATE runs SET deleted_time = {aged} WHERE run_uuid = '{runs['purge']['run_id']}'")
-    variables = {"maintenance_mlflow_cleanup_filter": f"name LIKE '{prefix}-%'"}
+    variables = {"maintenance_mlflow_cleanup_days": 30, "maintenance_mlflow_cleanup_filter": f"name LIKE '{prefix}-%'"}
     tags = ["--tags", "mlflow,vacuum"]
 
     predicted = {}
