@@ -26,7 +26,7 @@ def test_firewall_is_not_loaded_on_the_shared_network(host):
 
 
 def test_ufw_backend_predicts_its_rules_in_check_mode(play):
-    result = play("firewall.yml", {"target": "security-client", "firewall_backend": "ufw", "firewall_rules": RULES,
+    result = play("firewall.yml", {"target_hosts": "security-client", "firewall_backend": "ufw", "firewall_rules": RULES,
                                    "ansible_python_interpreter": "/usr/local/bin/python3-netns"}, "--check", "-v")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     for command in ("ufw --dry-run allow from any to any port 22 proto tcp",
@@ -43,7 +43,7 @@ def test_ufw_backend_predicts_its_rules_in_check_mode(play):
 ])
 def test_bad_rules_are_refused(host, play, rules, variable):
     before = host.file("/etc/efficientai/firewall.nft").md5sum
-    result = play("firewall.yml", {"target": "security-proxy", "firewall_rules": rules, "firewall_apply": False})
+    result = play("firewall.yml", {"target_hosts": "security-proxy", "firewall_rules": rules, "firewall_apply": False})
     assert result.returncode != 0
     assert "firewall_rules" in result.stdout, result.stdout[-2000:]
     assert variable in result.stdout
