@@ -48,7 +48,7 @@ def molecule(command, scenario, env, capture=False):
 def recap(output):
     """Per host (ok, changed) of the last PLAY RECAP in the output."""
     last = output.rsplit('PLAY RECAP', 1)[-1]
-    rows = {host: (int(ok), int(changed)) for host, ok, changed, _, _ in RECAP.findall(last)}
+    rows = {row[0]: (int(row[1]), int(row[2])) for row in RECAP.findall(last)}
     if not rows:
         sys.exit('no PLAY RECAP in the converge output')
     return rows
@@ -74,8 +74,8 @@ def main():
         ok1, changed1 = first_recap[host]
         ok2, changed2 = rerun_recap.get(host, (0, 0))
         print(f'{host:<28} {ok1:>10} {changed1:>8} {ok2:>11} {changed2:>8}')
-    changed_first = sum(changed for _, changed in first_recap.values())
-    changed_rerun = sum(changed for _, changed in rerun_recap.values())
+    changed_first = sum(counts[1] for counts in first_recap.values())
+    changed_rerun = sum(counts[1] for counts in rerun_recap.values())
     print(f'first converge  {first:8.1f} s  {changed_first:4d} changed')
     print(f're-run          {rerun:8.1f} s  {changed_rerun:4d} changed')
     print(f'ratio re-run / first converge: {rerun / first:.3f} ({rerun / first:.1%}; goal <= 10 %, 0 changed)')
