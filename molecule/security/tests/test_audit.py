@@ -22,7 +22,9 @@ def test_a_clean_host_passes_and_every_unit_is_sandboxed(play):
     assert result.returncode == 0, result.stdout[-3000:]
     assert rows["certificate /etc/nginx/tls/efficientai.crt"][0] == "PASS"
     assert rows["world-readable files in /etc/efficientai"][0] == "PASS"
-    assert rows["ports open beyond the declared ones"][0] == "PASS", rows
+    # The containers share the machine's network: other scenarios' listeners show up too. None of
+    # this scenario's range (21000-21999) may.
+    assert not re.search(r"\b21\d{3}\b", rows["ports open beyond the declared ones"][1]), rows
     assert "pending security updates" in rows
     exposure = {check[len("exposure of "):]: value for check, value in rows.items() if check.startswith("exposure of ")}
     print("systemd-analyze security:", exposure)
@@ -34,7 +36,7 @@ def test_findings_are_reported_and_can_fail_the_run(host, play):
     host.run("touch /etc/efficientai/leaked.env && chmod 0644 /etc/efficientai/leaked.env")
     host.run("systemd-run --unit audit-probe python3 -m http.server 21950 --bind 0.0.0.0")
     try:
-        for _ in range(20):
+        for _attempt in range(20):
             if host.socket("tcp://0.0.0.0:21950").is_listening:
                 break
             host.run("sleep 0.5")

@@ -44,7 +44,8 @@ def test_ufw_backend_predicts_its_rules_in_check_mode(play):
 def test_bad_rules_are_refused(host, play, rules, variable):
     before = host.file("/etc/efficientai/firewall.nft").md5sum
     result = play("firewall.yml", {"target_hosts": "security-proxy", "firewall_rules": rules, "firewall_apply": False})
+    output = result.stdout + result.stderr  # Molecule's settings send failures to stderr
     assert result.returncode != 0
-    assert "firewall_rules" in result.stdout, result.stdout[-2000:]
-    assert variable in result.stdout
+    assert "firewall_rules" in output, output[-2000:]
+    assert variable in output
     assert host.file("/etc/efficientai/firewall.nft").md5sum == before

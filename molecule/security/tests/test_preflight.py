@@ -57,7 +57,7 @@ def test_a_port_taken_by_another_service_is_a_blocker(tmp_path):
     line = row(result.stdout, "port 21101 (mlflow_port)")
     assert "FAIL" in line and "sample.service" in line and "user sample" in line
     assert "1 blockers" in result.stdout
-    assert "security-proxy: port 21101 (mlflow_port): taken by" in result.stdout
+    assert "security-proxy: port 21101 (mlflow_port): taken by" in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("secret, value, problem", [
