@@ -23,7 +23,7 @@ def test_a_broken_patch_rolls_back_the_first_host(host, front):
     sets_before = set(db.check_output("ls /var/backups/efficientai").split())
 
     result = run_playbook("patch.yml", "-e", BROKEN)
-    output = result.stdout
+    output = result.stdout + result.stderr  # failures go to stderr (display_failed_stderr)
     assert result.returncode != 0, output[-5000:]
     assert "The patch stopped at production-tracking-1" in output, output[-5000:]
     assert "Not patched: production-tracking-2" in output, output[-5000:]
@@ -37,7 +37,7 @@ def test_a_broken_patch_rolls_back_the_first_host(host, front):
     # next install prunes it) and the rollback target is still the good one.
     link, venvs = venv_state(host)
     assert link == first_before[0]
-    assert set(venvs.split()) > set(first_before[1].split())
+    assert len(venvs.split()) == 2 and set(venvs.split()) >= set(first_before[1].split())
     assert host.check_output("readlink /opt/efficientai/mlflow/venv.previous") == link
     assert host.service("mlflow").is_running
     # The second host was not touched at all.
