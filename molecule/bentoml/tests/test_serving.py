@@ -52,6 +52,12 @@ def test_workers_run_unprivileged(host, iris):
     assert host.process.get(comm="haproxy").user == "bentoml"
 
 
+def test_package_haproxy_service_is_masked(host):
+    # The front is the collection's unit; Debian's root-run haproxy.service must not run.
+    assert host.run("systemctl is-enabled haproxy.service").stdout.strip() == "masked"
+    assert not host.service("haproxy").is_running
+
+
 def test_store_is_read_only_for_the_service(host, active):
     store = f"{DEPLOYMENTS}/iris/home"
     assert host.file(store).user == "root"
