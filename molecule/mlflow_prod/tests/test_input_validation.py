@@ -28,6 +28,10 @@ def apply(role, hosts, variables, tmp_path):
                                 "method": "md5"}]}, "method"),
     ({"postgres_hba_entries": [{"type": "host", "database": "all", "user": "all", "address": "10.0.0.1/8",
                                 "method": "scram-sha-256"}]}, "postgres_hba_entries: entry 1: address must be a CIDR"),
+    ({"postgres_hba_entries": [{"type": "host", "database": "mlflow", "user": "mlflow", "address": "10.0.0.0/24",
+                                "method": "scram-sha-256"}]},
+     "entry 1 (host mlflow mlflow 10.0.0.0/24): a client outside loopback would send its password without TLS"),
+    ({"postgres_tls_certificate": "/nonexistent/server.crt"}, "Set both postgres_tls_certificate and postgres_tls_key"),
     ({"postgres_databases": [{"name": "mlflow", "owner": "nobody"}]}, "unknown owners: nobody"),
     ({"postgres_listen_addresses": "0.0.0.0"}, "postgres_listen_addresses"),
 ])
@@ -47,6 +51,8 @@ def test_postgres_refuses(host, tmp_path, variables, message):
     ({"mlflow_db_password": "changeme-2024"}, "mlflow_db_password"),
     ({"mlflow_auth_db_name": "mlflow"}, "mlflow_auth_db_name must differ"),
     ({"mlflow_artifacts_destination": "relative/dir"}, "mlflow_artifacts_destination must be"),
+    ({"mlflow_db_tls": False, "mlflow_db_host": "10.1.2.3"}, "would send the database password in clear"),
+    ({"mlflow_db_options": {"sslmode": "disable"}}, "leave sslmode and"),
 ])
 def test_mlflow_refuses(tmp_path, variables, message):
     code, output = apply("mlflow", "tracking", variables, tmp_path)

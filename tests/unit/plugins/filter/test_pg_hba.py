@@ -51,3 +51,24 @@ def test_entry_that_is_not_a_dict():
 def test_a_string_is_refused():
     with pytest.raises(AnsibleFilterError, match='expects a list'):
         pg_hba_problems('host all all 0.0.0.0/0 trust')
+
+
+def test_with_tls_a_remote_host_entry_is_refused_and_named():
+    problems = pg_hba_problems([entry(address='127.0.0.1/32'), entry(), entry(type='hostnossl')], require_tls=True)
+    assert problems == [
+        'entry 2 (host mlflow mlflow 10.0.0.0/24): a client outside loopback would send its password without TLS; '
+        'use type hostssl',
+        'entry 3 (hostnossl mlflow mlflow 10.0.0.0/24): a client outside loopback would send its password without TLS; '
+        'use type hostssl']
+
+
+@pytest.mark.parametrize('address', ['127.0.0.1/32', '127.0.0.0/8', '::1/128'])
+def test_with_tls_loopback_host_entries_stay_valid(address):
+    assert pg_hba_problems([entry(address=address)], require_tls=True) == []
+
+
+@pytest.mark.parametrize('address', ['10.0.0.0/24', '0.0.0.0/0', '::/0', '128.0.0.0/1'])
+def test_with_tls_hostssl_is_valid_anywhere_and_host_is_not(address):
+    assert pg_hba_problems([entry(type='hostssl', address=address)], require_tls=True) == []
+    assert pg_hba_problems([entry(address=address)], require_tls=True)
+    assert pg_hba_problems([entry(address=address)]) == []
