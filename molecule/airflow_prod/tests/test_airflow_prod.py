@@ -14,6 +14,7 @@ from airflow_api import AirflowApi
 from testing import ALL_HEALTHY, assert_runs_as_airflow, health_statuses, journal, listening_on, log_server_ports, play_recap
 
 testinfra_hosts = ["ansible://airflow-prod"]
+HOME = "/opt/efficientai/airflow/home"
 COMPONENTS = ["airflow-api-server", "airflow-scheduler-1", "airflow-dag-processor", "airflow-triggerer",
               "airflow-worker-1", "airflow-worker-2", "airflow-flower"]
 
@@ -69,6 +70,23 @@ def test_two_workers_are_online(variables):
     assert all({q["name"] for q in worker["active_queues"]} == {"default", "training"} for worker in online.values())
 
 
+def test_celery_and_flower_verify_the_broker_with_its_ca(host, variables):
+    config = host.check_output(f"grep -E '^(broker_url|ssl_active|ssl_cacert) =' {HOME}/airflow.cfg")
+    ca_path = f"{HOME}/redis-ca.crt"
+    assert "broker_url = rediss://" in config and f"ssl_cert_reqs=required&ssl_ca_certs={ca_path}" in config
+    assert "ssl_active = True" in config and f"ssl_cacert = {ca_path}" in config
+    assert host.file(ca_path).mode == 0o644
+    # Flower reads the queues from Redis itself, with broker_use_ssl only.
+    status, lengths = flower(variables, "/api/queues/length")
+    assert status == 200 and {q["name"] for q in lengths["active_queues"]} == {"default", "training"}, lengths
+
+
+def test_the_database_connections_verify_postgresql(host):
+    config = host.check_output(f"grep -E '^(sql_alchemy_conn|result_backend) =' {HOME}/airflow.cfg").splitlines()
+    assert len(config) == 2 and all(f"?sslmode=verify-full&sslrootcert={HOME}/postgres-ca.crt" in line for line in config), len(config)
+    assert host.file(f"{HOME}/postgres-ca.crt").mode == 0o644
+
+
 def test_viewer_cannot_trigger(api, variables):
     analyst = variables["airflow_users"][1]
     viewer = AirflowApi(api.base_url, analyst["username"], analyst["password"])
@@ -101,3 +119,8 @@ def test_worker_count_scales_up_and_down_with_one_variable(host, play):
     assert down.returncode == 0 and play_recap(down.stdout)["changed"] > 0, down.stdout[-3000:]
     assert workers(host) == ["airflow-worker-1.service", "airflow-worker-2.service"]
     assert not host.file("/etc/systemd/system/airflow-worker-3.service").exists
+
+
+def test_a_plain_broker_off_loopback_is_refused_before_anything_changes(play):
+    refused = play({"airflow_redis_tls": False, "airflow_redis_host": "192.0.2.10"}, "--tags", "always")
+    assert refused.returncode != 0 and "airflow_redis_tls=false is allowed only" in refused.stdout, refused.stdout[-3000:]

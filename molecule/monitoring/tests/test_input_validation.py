@@ -19,6 +19,8 @@ WATCHED = "/etc/prometheus/prometheus.yml /etc/prometheus/rules/mlops.yml /etc/p
     ({"monitoring_prometheus_retention_time": "two weeks"}, "monitoring_prometheus_retention_time must be a Prometheus duration"),
     ({"monitoring_postgres_exporter_password": "short"}, "monitoring_postgres_exporter_password"),
     ({"monitoring_components": "prometheus"}, "monitoring_components must be a list"),
+    ({"monitoring_target_address": "192.0.2.10", "monitoring_postgres_exporter_sslmode": "disable"},
+     "monitoring_postgres_exporter_sslmode must be require, verify-ca or"),
 ])
 def test_bad_input_fails_before_any_change(host, run_playbook, variables, message):
     before = host.check_output(f"md5sum {WATCHED}")

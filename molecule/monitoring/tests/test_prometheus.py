@@ -65,6 +65,15 @@ def test_exporters_and_probes_see_their_services():
     assert services == ["postgresql", "redis"]
 
 
+def test_exporters_verify_postgresql_and_redis_against_the_ca(host):
+    dsn = host.check_output("grep ^DATA_SOURCE_NAME= /etc/default/prometheus-postgres-exporter")
+    assert "sslmode=verify-full&sslrootcert=/etc/prometheus/postgres-ca.crt" in dsn, "DSN without verify-full"
+    redis_command = host.check_output("systemctl show -p ExecStart --value prometheus-redis-exporter")
+    assert "-redis.addr=rediss://127.0.0.1:19179" in redis_command and "-tls-ca-cert-file=/etc/prometheus/redis-ca.crt" in redis_command
+    for ca in ("/etc/prometheus/postgres-ca.crt", "/etc/prometheus/redis-ca.crt"):
+        assert host.file(ca).mode == 0o644
+
+
 def test_rules_come_from_the_seed_format():
     groups = get_json(f"{PROMETHEUS}/api/v1/rules")["data"]["groups"]
     rules = {rule["name"]: rule for group in groups for rule in group["rules"]}
