@@ -123,4 +123,5 @@ def test_worker_count_scales_up_and_down_with_one_variable(host, play):
 
 def test_a_plain_broker_off_loopback_is_refused_before_anything_changes(play):
     refused = play({"airflow_redis_tls": False, "airflow_redis_host": "192.0.2.10"}, "--tags", "always")
-    assert refused.returncode != 0 and "airflow_redis_tls=false is allowed only" in refused.stdout, refused.stdout[-3000:]
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0 and "airflow_redis_tls=false is allowed only" in output, output[-3000:]
