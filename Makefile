@@ -19,11 +19,8 @@ export PY_COLORS := 0
 # Every scenario with a molecule.yml runs in `make test`: `common` first because
 # everything else stands on it, then the others in LANES parallel lanes.
 ALL_SCENARIOS := $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
-# Not yet in `make test`: production has passed its steps one by one but never one
-# whole `molecule test` (and takes ~45 min on a loaded 2-core machine). Run it with
-# `make molecule S=production` or `make test SCENARIOS="$(ALL_SCENARIOS)"`.
-PENDING_SCENARIOS := production
-SCENARIOS ?= $(filter-out $(PENDING_SCENARIOS),$(ALL_SCENARIOS))
+# SCENARIOS="a b" runs only those.
+SCENARIOS ?= $(ALL_SCENARIOS)
 LANES ?= 2
 
 .PHONY: help setup deploy test lint sanity units molecule testbed build changelog lock clean
