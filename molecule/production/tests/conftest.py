@@ -52,7 +52,7 @@ def front(templated):
     ports = templated("mlops_front_ports")
     return MlflowClient(f"https://{templated('mlops_public_name')}:{ports['mlflow']}",
                         "admin", templated("hostvars[groups['tracking'][0]]['mlflow_admin_password']"),
-                        ssl.create_default_context(cafile=templated("proxy_ca_dir") + "/ca.crt"))
+                        ssl.create_default_context(cafile=templated("mlops_ca_dir") + "/ca.crt"))
 
 
 class MlflowClient:

@@ -26,7 +26,7 @@ def test_health_playbook_reports_every_service_ok():
 @pytest.mark.parametrize("site", sorted(SITES))
 def test_front_site_answers_over_https_with_the_private_ca(templated, site):
     ports, name = templated("mlops_front_ports"), templated("mlops_public_name")
-    context = ssl.create_default_context(cafile=templated("proxy_ca_dir") + "/ca.crt")
+    context = ssl.create_default_context(cafile=templated("mlops_ca_dir") + "/ca.crt")
     with urllib.request.urlopen(f"https://{name}:{ports[site]}{SITES[site]}", timeout=30, context=context) as answer:
         assert answer.status == 200
 
