@@ -155,9 +155,20 @@ def test_uploads_are_encrypted_and_complete(host, variables, s3, take_backup, tm
     assert variables['backup_s3_secret_access_key'] not in host.file('/etc/cron.d/efficientai-backup').content_string
 
 
+def replica_starts(host, variables):
+    """Per MLflow replica of the host, what a restart changes: when systemd last activated it,
+    or without systemd (supervisor, one replica) the server's process id."""
+    if not host.file('/run/systemd/system').is_directory:
+        return {'mlflow': host.check_output("pgrep -f 'mlflow server' -o")}
+    units = ['mlflow'] + [f'mlflow-{i}' for i in range(2, int(variables.get('mlflow_replicas', 1)) + 1)]
+    return {unit: host.check_output(f'systemctl show -p ActiveEnterTimestampMonotonic --value {unit}')
+            for unit in units}
+
+
 def test_a_failed_restore_is_rolled_back(host, variables, sets, manifest, mlflow_state, run_playbook):
     """A set whose manifest promises one more run than its database holds passes the file check,
-    is restored, fails the row-count check, and everything is put back as it was."""
+    is restored, fails the row-count check, and everything is put back as it was. Every MLflow
+    replica was stopped meanwhile (backup_restore_pg runs two), not only the first."""
     newest = sets()[-1]
     lying = newest[:-3] + '59Z' if not newest.endswith('59Z') else newest[:-3] + '58Z'
     host.run_test(f'cp -a {ROOT}/{newest} {ROOT}/{lying}')
@@ -165,11 +176,14 @@ def test_a_failed_restore_is_rolled_back(host, variables, sets, manifest, mlflow
                   f"[s['counts'].update(runs=s['counts']['runs']+1) for s in m['sources'] if 'runs' in s.get('counts', {{}})]; "
                   f"json.dump(m, open(p,'w'))\" {ROOT}/{lying}/manifest.json")
     before = json.loads(mlflow_state()['counts'])
+    started = replica_starts(host, variables)
     try:
         failed = run_playbook('restore.yml', backup_id=lying)
         assert failed.returncode != 0
         assert 'rolled back' in failed.output and 'differ from the manifest' in failed.output, failed.output[-5000:]
         after = mlflow_state()
         assert json.loads(after['counts']) == before and after['health'] == 'OK'
+        restarted = replica_starts(host, variables)
+        assert all(restarted[unit] not in ('', '0', started[unit]) for unit in started), (started, restarted)
     finally:
         host.run(f'rm -rf {ROOT}/{lying}')
