@@ -19,11 +19,8 @@ export PY_COLORS := 0
 # Every scenario with a molecule.yml runs in `make test`: `common` first because
 # everything else stands on it, then the others in LANES parallel lanes.
 ALL_SCENARIOS := $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
-# Left out of `make test` for now: production passes whole (`make molecule S=production`,
-# 25 min on an idle machine, 55 under load) but with it the two lanes would take ~75 of CI's
-# 90 minutes. SCENARIOS="a b" runs only those; SCENARIOS="$(ALL_SCENARIOS)" runs all.
-PENDING_SCENARIOS := production
-SCENARIOS ?= $(filter-out $(PENDING_SCENARIOS),$(ALL_SCENARIOS))
+# SCENARIOS="a b" runs only those.
+SCENARIOS ?= $(ALL_SCENARIOS)
 LANES ?= 2
 
 .PHONY: help setup deploy test lint sanity units molecule testbed build changelog lock clean
