@@ -31,12 +31,19 @@ def _bentoml_services(host, hostvars):
             for item in services if item.get('state', 'started') == 'started']
 
 
+def _mlflow_replicas(host, hostvars):
+    # Named like the mlflow role's units (mlflow, mlflow-2, ...), on consecutive ports.
+    replicas, port = int(hostvars.get('mlflow_replicas', 1)), int(hostvars.get('mlflow_port', 5000))
+    metrics_path = '/metrics' if hostvars.get('mlflow_prometheus_dir') else ''
+    return [_service('mlflow' if index == 0 else f'mlflow-{index + 1}', host, hostvars, 'http', port + index,
+                     '/health', metrics_path)
+            for index in range(replicas)]
+
+
 # Inventory group -> the services each of its hosts runs, read from the variables of the
 # roles that deploy them (with those roles' defaults).
 GROUPS = {
-    'tracking': lambda host, hv: [_service(
-        'mlflow', host, hv, 'http', hv.get('mlflow_port', 5000), '/health',
-        '/metrics' if hv.get('mlflow_prometheus_dir') else '')],
+    'tracking': _mlflow_replicas,
     'serving': _bentoml_services,
     'orchestration': lambda host, hv: [_service(
         'airflow', host, hv, 'airflow', hv.get('airflow_api_port', 8080), '/api/v2/monitor/health')],
@@ -46,8 +53,8 @@ GROUPS = {
 
 
 def stack_services(groups, hostvars):
-    """Return the services of the stack from the inventory groups tracking (MLflow),
-    serving (BentoML), orchestration (Airflow), db (PostgreSQL) and redis: a list of
+    """Return the services of the stack from the inventory groups tracking (MLflow, each
+    replica), serving (BentoML), orchestration (Airflow), db (PostgreSQL) and redis: a list of
     {name, node, kind, target, metrics_path}."""
     if not hasattr(groups, 'get') or not hasattr(hostvars, '__getitem__'):
         raise AnsibleFilterError('stack_services expects groups | stack_services(hostvars)')

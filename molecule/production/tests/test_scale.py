@@ -1,8 +1,11 @@
 """playbooks/scale.yml takes MLflow from one replica per tracking host to three and back
-while a client logs runs through the nginx front: not one request fails, and every run
-it logged is in the tracking store afterwards."""
+while a client logs runs through the nginx front: not one request fails, every run it
+logged is in the tracking store afterwards, and Prometheus probes each replica that runs."""
 
+import json
 import time
+import urllib.request
+from urllib.parse import urlsplit
 
 from conftest import recaps, run_playbook
 
@@ -18,25 +21,41 @@ def listening_replicas(tracking_hosts):
     return counts
 
 
+def probed_replicas(templated):
+    """Per tracking host, the MLflow ports that Prometheus probes."""
+    prometheus = templated("monitoring_prometheus_listen_address")
+    with urllib.request.urlopen(f"http://{prometheus}/api/v1/targets?state=active", timeout=10) as response:
+        targets = json.load(response)["data"]["activeTargets"]
+    probed = {}
+    for target in targets:
+        labels = target["labels"]
+        if target["scrapePool"] == "probe_http" and labels["service"].split("-")[0] == "mlflow":
+            probed.setdefault(labels["node"], []).append(urlsplit(labels["instance"]).port)
+    return {node: sorted(ports) for node, ports in probed.items()}
+
+
 def scale(replicas):
     result = run_playbook("scale.yml", "--tags", "mlflow", "-e", f"mlflow_replicas={replicas}")
     assert result.returncode == 0, result.stdout[-5000:]
     return recaps(result.stdout)
 
 
-def test_scale_out_and_in_under_load(host, run_logger, front):
+def test_scale_out_and_in_under_load(host, run_logger, front, templated):
     tracking = [host, host.get_host("ansible://production-tracking-2", ansible_inventory=host.backend.ansible_inventory)]
+    bases = {h.backend.host: int(h.ansible("debug", "var=mlflow_port", check=False)["mlflow_port"]) for h in tracking}
     time.sleep(3)  # some requests before the first change
     scale(3)
     assert listening_replicas(tracking) == [3, 3]
     for unit in ("mlflow", "mlflow-2", "mlflow-3"):
         assert host.service(unit).is_running, host.run(f"journalctl -u {unit} -n 30 --no-pager").stdout
+    assert probed_replicas(templated) == {node: [base, base + 1, base + 2] for node, base in bases.items()}
     time.sleep(3)  # requests spread over six replicas
 
     scale(1)
     assert listening_replicas(tracking) == [1, 1]
     assert not host.file("/etc/systemd/system/mlflow-2.service").exists
     assert not host.file("/etc/efficientai/mlflow-3.env").exists
+    assert probed_replicas(templated) == {node: [base] for node, base in bases.items()}
     run_logger.stop()
 
     assert run_logger.failures == [], run_logger.failures[:10]

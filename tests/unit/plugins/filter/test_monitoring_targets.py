@@ -43,6 +43,12 @@ def test_defaults_when_the_roles_set_nothing():
         ("mlflow", "http://t:5000/health", ""), ("bentoml", "http://s:3000/readyz", "/metrics")]
 
 
+def test_each_mlflow_replica_is_a_service_on_its_own_port():
+    services = stack_services({"tracking": ["t"]}, {"t": {"mlflow_port": 5010, "mlflow_replicas": "3"}})
+    assert [(s["name"], s["target"]) for s in services] == [
+        ("mlflow", "http://t:5010/health"), ("mlflow-2", "http://t:5011/health"), ("mlflow-3", "http://t:5012/health")]
+
+
 def test_no_groups_no_services():
     assert stack_services({"all": ["x"], "ungrouped": ["x"]}, {"x": {}}) == []
 
