@@ -2,20 +2,15 @@
 
 import json
 import os
-import subprocess
-import tempfile
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "_shared"))
+from playbook_run import ansible_playbook  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def run_playbook(host, playbook, variables, *options):
     """Run a playbook of the scenario against the host under test; return the process."""
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as extra:
-        json.dump(dict(variables, target_hosts=host.backend.host), extra)
-    try:
-        return subprocess.run(
-            ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], playbook, "-e", f"@{extra.name}", *options],
-            capture_output=True, text=True, check=False)
-    finally:
-        os.unlink(extra.name)
+    return ansible_playbook(playbook, dict(variables, target_hosts=host.backend.host), *options)
 
 
 def play_recap(output):

@@ -3,12 +3,14 @@
 import json
 import os
 import socket
-import subprocess
+import sys
 
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+sys.path.insert(0, os.path.join(REPO, 'molecule', '_shared'))
+from playbook_run import ansible_playbook  # noqa: E402  pylint: disable=wrong-import-position
 ROOT = '/var/backups/efficientai'
 # The runner's interpreter: the role's venv where uploads need boto3, else the system's.
 RUNNER = ['$(test -x /opt/efficientai/backup/venv/bin/python && echo /opt/efficientai/backup/venv/bin/python '
@@ -42,18 +44,11 @@ def s3():
 
 
 @pytest.fixture
-def run_playbook(tmp_path):
+def run_playbook():
     """Run a playbook of the collection against the scenario's inventory; `output` has stdout and
     stderr (where ansible-core reports failed tasks)."""
     def run(name, **variables):
-        command = ['ansible-playbook', '-i', os.environ['MOLECULE_INVENTORY_FILE'], os.path.join(REPO, 'playbooks', name)]
-        if variables:
-            extra = tmp_path / 'vars.json'
-            extra.write_text(json.dumps(variables))
-            command += ['-e', f'@{extra}']
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        result.output = result.stdout + result.stderr
-        return result
+        return ansible_playbook(os.path.join(REPO, 'playbooks', name), variables)
     return run
 
 

@@ -1,12 +1,13 @@
 """Helpers shared by the common scenario's tests."""
 
-import json
 import os
-import subprocess
+import sys
 
 import pytest
 
 SCENARIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(SCENARIO_DIR), "_shared"))
+from playbook_run import ansible_playbook  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture
@@ -25,15 +26,10 @@ def service_log(host):
 
 
 @pytest.fixture
-def run_playbook(host, tmp_path):
+def run_playbook(host):
     """Run a playbook of this scenario against the host under test."""
     def run(playbook, variables):
-        extra = tmp_path / "vars.json"
-        extra.write_text(json.dumps(dict(variables, target_hosts=host.backend.host)))
-        return subprocess.run(
-            ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
-             os.path.join(SCENARIO_DIR, playbook), "-e", f"@{extra}"],
-            capture_output=True, text=True, check=False)
+        return ansible_playbook(os.path.join(SCENARIO_DIR, playbook), dict(variables, target_hosts=host.backend.host))
     return run
 
 

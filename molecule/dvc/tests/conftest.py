@@ -4,11 +4,14 @@ results are read as JSON."""
 import json
 import os
 import shlex
-import subprocess
+import sys
 
 import pytest
 
 SCENARIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(SCENARIO_DIR), "_shared"))
+from playbook_run import ansible_playbook  # noqa: E402  pylint: disable=wrong-import-position
+
 CHURN = "/srv/dvc/projects/churn"
 FRAUD = "/srv/dvc/projects/fraud"
 CACHE = "/srv/dvc/cache"
@@ -24,17 +27,12 @@ def cache_path(md5):
 
 
 @pytest.fixture
-def run_playbook(host, tmp_path):
+def run_playbook(host):
     """Run a playbook of this scenario; return (returncode, JSON results, raw output)."""
     def run(playbook, variables, *options):
-        extra = tmp_path / "vars.json"
-        extra.write_text(json.dumps(dict(variables, target_hosts=host.backend.host)))
-        done = subprocess.run(
-            ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
-             os.path.join(SCENARIO_DIR, playbook), "-e", f"@{extra}", *options],
-            capture_output=True, text=True, check=False,
-            env=dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json"))
-        return done.returncode, json_document(done.stdout), done.stdout + done.stderr
+        done = ansible_playbook(os.path.join(SCENARIO_DIR, playbook), dict(variables, target_hosts=host.backend.host),
+                                *options, env=dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json"))
+        return done.returncode, json_document(done.stdout), done.output
     return run
 
 

@@ -2,12 +2,15 @@
 
 import json
 import os
-import subprocess
+import sys
 import time
 
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "_shared"))
+from playbook_run import ansible_playbook  # noqa: E402  pylint: disable=wrong-import-position
+
 SUPERVISORCTL = "/opt/efficientai/supervisor/venv/bin/supervisorctl -c /opt/efficientai/supervisor/supervisord.conf"
 PYTHON = "/opt/efficientai/mlflow/venv/bin/python"
 
@@ -67,15 +70,10 @@ def tracking_client(host, mlflow):
 
 
 @pytest.fixture
-def run_playbook(host, tmp_path):
+def run_playbook(host):
     """Run a playbook of molecule/mlflow_dev against the host under test."""
     def run(playbook, variables):
-        extra = tmp_path / "vars.json"
-        extra.write_text(json.dumps(variables))
-        return subprocess.run(
-            ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--limit", host.backend.host,
-             os.path.join(os.path.dirname(HERE), playbook), "-e", f"@{extra}"],
-            capture_output=True, text=True, check=False)
+        return ansible_playbook(os.path.join(os.path.dirname(HERE), playbook), variables, "--limit", host.backend.host)
     return run
 
 

@@ -4,7 +4,7 @@ loopback from the controller."""
 
 import json
 import os
-import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -15,6 +15,9 @@ import pytest
 
 SCENARIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO = os.path.dirname(os.path.dirname(SCENARIO_DIR))
+sys.path.insert(0, os.path.join(REPO, "molecule", "_shared"))
+from playbook_run import ansible_playbook  # noqa: E402  pylint: disable=wrong-import-position
+
 PROMETHEUS = "http://127.0.0.1:19090"
 PUSHGATEWAY = "http://127.0.0.1:19091"
 DASHBOARD = "http://127.0.0.1:19080"
@@ -91,15 +94,8 @@ def webhook():
 
 
 @pytest.fixture
-def run_playbook(tmp_path):
+def run_playbook():
     """Run a playbook against the scenario's inventory."""
     def run(playbook, variables=None, limit=None):
-        command = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], playbook]
-        if limit:
-            command += ["--limit", limit]
-        if variables:
-            extra = tmp_path / "vars.json"
-            extra.write_text(json.dumps(variables))
-            command += ["-e", f"@{extra}"]
-        return subprocess.run(command, capture_output=True, text=True, check=False)
+        return ansible_playbook(playbook, variables, *(["--limit", limit] if limit else []))
     return run

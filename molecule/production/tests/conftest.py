@@ -7,7 +7,6 @@ import importlib
 import json
 import os
 import ssl
-import subprocess
 import sys
 import threading
 import time
@@ -19,16 +18,17 @@ import pytest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "molecule", "_airflow"))
+sys.path.insert(0, os.path.join(REPO, "molecule", "_shared"))
 play_recap = importlib.import_module("testing").play_recap  # shared with the airflow scenarios
+ansible_playbook = importlib.import_module("playbook_run").ansible_playbook
 
 API = "/api/2.0/mlflow"
 
 
 def run_playbook(playbook, *options):
     """ansible-playbook with the scenario's whole inventory directory (its hosts link too)."""
-    inventory = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
-    return subprocess.run(["ansible-playbook", "-i", inventory, os.path.join(REPO, "playbooks", playbook), *options],
-                          capture_output=True, text=True, check=False)
+    return ansible_playbook(os.path.join(REPO, "playbooks", playbook), None, *options,
+                            inventory=os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"]))
 
 
 def recaps(output):
