@@ -12,13 +12,10 @@ from conftest import recaps, run_playbook
 testinfra_hosts = ["ansible://production-tracking-1"]
 
 
-def listening_replicas(tracking_hosts):
-    """Per tracking host, how many of its three replica ports listen."""
-    counts = []
-    for host in tracking_hosts:
-        base = int(host.ansible("debug", "var=mlflow_port", check=False)["mlflow_port"])
-        counts.append(sum(host.socket(f"tcp://127.0.0.1:{port}").is_listening for port in range(base, base + 3)))
-    return counts
+def listening_replicas(tracking_hosts, bases):
+    """Per tracking host, how many of its three replica ports (from its base) listen."""
+    return [sum(host.socket(f"tcp://127.0.0.1:{port}").is_listening for port in range(base, base + 3))
+            for host, base in zip(tracking_hosts, bases.values())]
 
 
 def probed_replicas(templated):
@@ -45,14 +42,14 @@ def test_scale_out_and_in_under_load(host, run_logger, front, templated):
     bases = {h.backend.host: int(h.ansible("debug", "var=mlflow_port", check=False)["mlflow_port"]) for h in tracking}
     time.sleep(3)  # some requests before the first change
     scale(3)
-    assert listening_replicas(tracking) == [3, 3]
+    assert listening_replicas(tracking, bases) == [3, 3]
     for unit in ("mlflow", "mlflow-2", "mlflow-3"):
         assert host.service(unit).is_running, host.run(f"journalctl -u {unit} -n 30 --no-pager").stdout
     assert probed_replicas(templated) == {node: [base, base + 1, base + 2] for node, base in bases.items()}
     time.sleep(3)  # requests spread over six replicas
 
     scale(1)
-    assert listening_replicas(tracking) == [1, 1]
+    assert listening_replicas(tracking, bases) == [1, 1]
     assert not host.file("/etc/systemd/system/mlflow-2.service").exists
     assert not host.file("/etc/efficientai/mlflow-3.env").exists
     assert probed_replicas(templated) == {node: [base] for node, base in bases.items()}
