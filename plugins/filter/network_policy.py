@@ -1,0 +1,181 @@
+# Copyright: (c) 2026, EfficientAI platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Who may reach what, from the inventory: the listeners each role declares (its `listeners`
+entry point: name, port, bind addresses, client groups) become a host's inbound firewall rules,
+and the rules of every host become the connection matrix the tests probe and the README shows."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible.errors import AnsibleFilterError
+
+ANY = 'any'
+_PORT = re.compile(r'^([0-9]{1,5})(?::([0-9]{1,5}))?$')
+_NAME = re.compile(r'^[a-z0-9][a-z0-9_.-]*$')
+
+
+def _fail(listener, message):
+    role = listener.get('role')
+    where = f" of the {role} role (its variables, see its listeners entry point)" if role else ''
+    raise AnsibleFilterError(f"listener {listener.get('name', '?')!r}{where}: {message}")
+
+
+def _ports(listener):
+    """(first, last) of a port or a range 'first:last'."""
+    match = _PORT.match(str(listener.get('port', '')))
+    if not match:
+        _fail(listener, f"port must be a number 1-65535 or a range first:last, got {listener.get('port')!r}")
+    first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+    if not 1 <= first <= last <= 65535:
+        _fail(listener, f"port must be 1-65535 (a range first:last with first <= last), got {listener['port']!r}")
+    return first, last
+
+
+def _is_loopback(address):
+    if address == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def _address(text, what):
+    """The address of a bind address or client, refused when it does not parse."""
+    try:
+        return str(ipaddress.ip_address(str(text).strip('[]')))
+    except ValueError:
+        raise AnsibleFilterError(f'{what} must be an IPv4 or IPv6 address, got {text!r}') from None
+
+
+def normalize(listener):
+    """{name, port, proto, addresses, clients} of a declared listener, checked. `listen: host:port`
+    stands for one address and its port."""
+    if not isinstance(listener, dict):
+        raise AnsibleFilterError(f'a listener must be a mapping, got {listener!r}')
+    listener = dict(listener)
+    if 'listen' in listener:
+        host, _, port = str(listener.pop('listen')).rpartition(':')
+        if not host:
+            _fail(listener, f'listen must be host:port, got {port!r}')
+        listener.update(addresses=[host.strip('[]')], port=port)
+    if not _NAME.match(str(listener.get('name', ''))):
+        _fail(listener, 'name must be lowercase letters, digits, ".", "_" or "-"')
+    first, last = _ports(listener)
+    proto = listener.get('proto', 'tcp')
+    if proto not in ('tcp', 'udp'):
+        _fail(listener, f'proto must be tcp or udp, got {proto!r}')
+    addresses, clients = listener.get('addresses'), listener.get('clients')
+    if isinstance(addresses, str) or not isinstance(addresses, list) or not addresses:
+        _fail(listener, f'addresses must be a non-empty list of bind addresses, got {addresses!r}')
+    if isinstance(clients, str) or not isinstance(clients, list):
+        _fail(listener, f"clients must be a list of inventory groups (or ['any']), got {clients!r}")
+    for address in addresses:
+        if address not in ('localhost', '0.0.0.0', '::', '*'):
+            try:
+                _address(address, 'a bind address')
+            except AnsibleFilterError as error:
+                _fail(listener, str(error))
+    return {'name': listener['name'], 'port': f'{first}' if first == last else f'{first}:{last}', 'proto': proto,
+            'addresses': list(addresses), 'clients': list(clients), 'role': listener.get('role', '')}
+
+
+def host_address(host, hostvars):
+    """The private address of an inventory host (mlops_private_address, else ansible_host, else its name)."""
+    variables = hostvars[host]
+    text = variables.get('mlops_private_address') or variables.get('ansible_host') or host
+    return _address(text, f'mlops_private_address of {host} (its address on the private network)')
+
+
+def firewall_rules(listeners, groups, hostvars):
+    """Inbound rules {name, port, proto, sources} of one host from its declared listeners (a list, or
+    {role: listeners}): a listener bound to loopback only needs none; `any` among the clients opens it
+    to every source; otherwise the private addresses of the client groups' hosts. A listener whose
+    client groups have no host gets no rule: nobody may connect (an empty source list would mean
+    everybody)."""
+    if isinstance(listeners, dict):
+        listeners = [dict(listener, role=role) if isinstance(listener, dict) else listener
+                     for role, declared in listeners.items() for listener in (declared or [])]
+    if not isinstance(listeners, list):
+        raise AnsibleFilterError(f'firewall_rules: expected a list of listeners, got {type(listeners).__name__}')
+    rules = []
+    for listener in map(normalize, listeners):
+        if all(_is_loopback(address) for address in listener['addresses']):
+            continue
+        if ANY in listener['clients']:
+            sources = []
+        else:
+            hosts = sorted({host for group in listener['clients'] for host in groups.get(group, [])})
+            sources = sorted({host_address(host, hostvars) for host in hosts})
+            if not sources:
+                continue
+        rule = {'name': listener['name'], 'port': listener['port'], 'proto': listener['proto'], 'sources': sources,
+                'clients': listener['clients']}
+        if rule not in rules:
+            rules.append(rule)
+    return rules
+
+
+def _opens(rule, port, proto, source):
+    first, _, last = rule['port'].partition(':')
+    return (rule.get('proto', 'tcp') == proto and int(first) <= port <= int(last or first)
+            and (not rule['sources'] or any(ipaddress.ip_address(source) in ipaddress.ip_network(s, strict=False)
+                                            for s in rule['sources'])))
+
+
+def connection_matrix(rules_by_host, destinations, sources, ssh_port=22):
+    """Rows {source, destination, name, port, proto, open} for every source (name → address) and every
+    port any host's rules name, on every destination host (name → address). SSH is open from anywhere
+    unless a rule named ssh says otherwise. Ranges are expanded."""
+    ports = {(ssh_port, 'tcp', 'ssh')}
+    for rules in rules_by_host.values():
+        for rule in rules:
+            first, _, last = str(rule['port']).partition(':')
+            ports.update((port, rule.get('proto', 'tcp'), rule['name']) for port in range(int(first), int(last or first) + 1))
+    rows = []
+    for destination, _address in sorted(destinations.items()):
+        rules = list(rules_by_host.get(destination, []))
+        if not any(rule['name'] == 'ssh' for rule in rules):
+            rules.append({'name': 'ssh', 'port': str(ssh_port), 'proto': 'tcp', 'sources': []})
+        for port, proto, name in sorted(ports):
+            for source, source_address in sorted(sources.items()):
+                if source == destination:
+                    continue
+                opened = [rule for rule in rules if _opens(rule, port, proto, source_address)]
+                rows.append({'source': source, 'destination': destination, 'port': port, 'proto': proto,
+                             'name': opened[0]['name'] if opened else name, 'open': bool(opened)})
+    return rows
+
+
+def reachability_table(rules_by_host, groups, hostvars, ssh_port=22):
+    """Markdown lines of "who can reach what": one row per host and rule, with the client groups
+    (the `clients` of rules the roles declared) and the hosts they hold."""
+    names = {host_address(host, hostvars): host for host in groups.get('all', [])}
+
+    def who(rule):
+        if not rule['sources']:
+            return 'anyone'
+        hosts = ', '.join(names.get(address, address) for address in rule['sources'])
+        clients = rule.get('clients')
+        return f"{', '.join(f'`{group}`' for group in clients)}: {hosts}" if clients else hosts
+
+    lines = ['| host | listener | port | who may connect |', '| --- | --- | --- | --- |',
+             f'| every host | ssh | {ssh_port}/tcp | anyone (`firewall_ssh_sources` narrows it) |']
+    for host in sorted(rules_by_host):
+        lines.extend(f"| {host} | {rule['name']} | {str(rule['port']).replace(':', '-')}/{rule.get('proto', 'tcp')} | {who(rule)} |"
+                     for rule in rules_by_host[host])
+    lines.append('| every host | anything else | | nobody (dropped) |')
+    return lines
+
+
+class FilterModule:
+    """Network policy filters."""
+
+    def filters(self):
+        return {
+            'firewall_rules': firewall_rules,
+            'connection_matrix': connection_matrix,
+            'reachability_table': reachability_table,
+        }
