@@ -18,25 +18,44 @@ def _address(host, hostvars):
     return hostvars.get('monitoring_target_address') or hostvars.get('ansible_host') or host
 
 
-def _service(name, host, hostvars, kind, port, path='', metrics_path=''):
+def _flag(value):
+    """An inventory boolean, also when it arrives as a string."""
+    if isinstance(value, str):
+        return value.strip().lower() in ('true', 'yes', 'on', '1')
+    return bool(value)
+
+
+def _service(name, host, hostvars, kind, port, path='', metrics_path='', tls=False, ca_path=''):
+    """One service. A service that serves TLS has an https:// target, tls true and, when
+    given, the CA certificate (on the checking host) it is verified with."""
     address = _address(host, hostvars)
-    target = f'{address}:{port}' if kind == 'tcp' else f'http://{address}:{port}{path}'
-    return {'name': name, 'node': host, 'kind': kind, 'target': target, 'metrics_path': metrics_path}
+    scheme = 'https' if tls else 'http'
+    target = f'{address}:{port}' if kind == 'tcp' else f'{scheme}://{address}:{port}{path}'
+    service = {'name': name, 'node': host, 'kind': kind, 'target': target, 'metrics_path': metrics_path}
+    if tls:
+        service['tls'] = True
+        if ca_path:
+            service['ca_path'] = ca_path
+    return service
 
 
-def _bentoml_services(host, hostvars):
+def _bentoml_services(host, hostvars, ca_path=''):
+    # bentoml_tls: the service ports (the HAProxy front) serve HTTPS.
     services = hostvars.get('bentoml_services') or [{'name': '', 'port': hostvars.get('bentoml_port', 3000)}]
+    tls = _flag(hostvars.get('bentoml_tls', False))
     return [_service(f"bentoml-{item['name']}" if item.get('name') else 'bentoml', host, hostvars, 'http',
-                     item.get('port', 3000), '/readyz', '/metrics')
+                     item.get('port', 3000), '/readyz', '/metrics', tls, ca_path)
             for item in services if item.get('state', 'started') == 'started']
 
 
-def _mlflow_replicas(host, hostvars):
-    # Named like the mlflow role's units (mlflow, mlflow-2, ...), on consecutive ports.
+def _mlflow_replicas(host, hostvars, ca_path=''):
+    # Named like the mlflow role's units (mlflow, mlflow-2, ...), on consecutive ports;
+    # mlflow_tls: every replica serves HTTPS.
     replicas, port = int(hostvars.get('mlflow_replicas', 1)), int(hostvars.get('mlflow_port', 5000))
     metrics_path = '/metrics' if hostvars.get('mlflow_prometheus_dir') else ''
+    tls = _flag(hostvars.get('mlflow_tls', False))
     return [_service('mlflow' if index == 0 else f'mlflow-{index + 1}', host, hostvars, 'http', port + index,
-                     '/health', metrics_path)
+                     '/health', metrics_path, tls, ca_path)
             for index in range(replicas)]
 
 
@@ -45,23 +64,27 @@ def _mlflow_replicas(host, hostvars):
 GROUPS = {
     'tracking': _mlflow_replicas,
     'serving': _bentoml_services,
-    'orchestration': lambda host, hv: [_service(
+    'orchestration': lambda host, hv, ca_path='': [_service(
         'airflow', host, hv, 'airflow', hv.get('airflow_api_port', 8080), '/api/v2/monitor/health')],
-    'db': lambda host, hv: [_service('postgresql', host, hv, 'tcp', hv.get('postgres_port', 5432))],
-    'redis': lambda host, hv: [_service('redis', host, hv, 'tcp', hv.get('redis_port', hv.get('airflow_redis_port', 6379)))],
+    'db': lambda host, hv, ca_path='': [_service('postgresql', host, hv, 'tcp', hv.get('postgres_port', 5432))],
+    'redis': lambda host, hv, ca_path='': [_service(
+        'redis', host, hv, 'tcp', hv.get('redis_port', hv.get('airflow_redis_port', 6379)))],
 }
 
 
-def stack_services(groups, hostvars):
+def stack_services(groups, hostvars, ca_path=''):
     """Return the services of the stack from the inventory groups tracking (MLflow, each
     replica), serving (BentoML), orchestration (Airflow), db (PostgreSQL) and redis: a list of
-    {name, node, kind, target, metrics_path}."""
+    {name, node, kind, target, metrics_path}, plus tls (and ca_path, when given) for the
+    services that serve HTTPS (mlflow_tls, bentoml_tls)."""
     if not hasattr(groups, 'get') or not hasattr(hostvars, '__getitem__'):
         raise AnsibleFilterError('stack_services expects groups | stack_services(hostvars)')
+    if not isinstance(ca_path, str) or (ca_path and not ca_path.startswith('/')):
+        raise AnsibleFilterError(f'stack_services: ca_path must be an absolute path or empty, got {ca_path!r}')
     services = []
     for group, find in GROUPS.items():
         for host in groups.get(group) or []:
-            services.extend(find(host, hostvars[host]))
+            services.extend(find(host, hostvars[host], ca_path))
     return services
 
 
@@ -107,8 +130,20 @@ def scrape_configs(services, jobs=None, blackbox_address=''):
         if service.get('metrics_path'):
             by_name.setdefault((service['name'], service['metrics_path']), []).append(service)
     for (name, metrics_path), members in sorted(by_name.items()):
-        configs.append({'job_name': name, 'metrics_path': metrics_path, 'static_configs': [
-            _static([urlsplit(s['target']).netloc], {'node': s['node']}) for s in members]})
+        config = {'job_name': name, 'metrics_path': metrics_path, 'static_configs': [
+            _static([urlsplit(s['target']).netloc], {'node': s['node']}) for s in members]}
+        # A job has one scheme and one CA: the members of a job must agree on them.
+        schemes = {urlsplit(s['target']).scheme for s in members}
+        cas = {s.get('ca_path', '') for s in members}
+        if len(schemes) > 1 or len(cas) > 1:
+            raise AnsibleFilterError(f'scrape_configs: the {name!r} services mix HTTP and HTTPS or CA certificates '
+                                     f'({", ".join(s["node"] + " " + s["target"] for s in members)}); '
+                                     'turn TLS on for all of them or none')
+        if schemes == {'https'}:
+            config['scheme'] = 'https'
+            if cas != {''}:
+                config['tls_config'] = {'ca_file': cas.pop()}
+        configs.append(config)
     if blackbox_address:
         for kind, module in PROBE_MODULES.items():
             members = [s for s in services if s['kind'] == kind]

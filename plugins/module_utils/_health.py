@@ -24,8 +24,9 @@ class CheckFailed(Exception):
     """The service did not answer as expected; the message says how."""
 
 
-def target_problem(kind, target):
-    """Return why a target cannot be checked with this kind, or None."""
+def target_problem(kind, target, tls=False):
+    """Return why a target cannot be checked with this kind, or None. A service that serves
+    TLS (tls) must be checked over https://: a plain request would not reach it."""
     if kind not in KINDS:
         return f"kind must be one of {', '.join(KINDS)}, got {kind!r}"
     if not isinstance(target, str) or not target:
@@ -36,6 +37,8 @@ def target_problem(kind, target):
             return f'a tcp target is host:port, got {target!r}'
     elif not _URL_TARGET.match(target):
         return f'an {kind} target is an http:// or https:// URL, got {target!r}'
+    elif tls and not target.startswith('https://'):
+        return f'the service serves TLS (tls: true): its target must be an https:// URL, got {target!r}'
     return None
 
 

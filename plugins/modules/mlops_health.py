@@ -56,6 +56,16 @@ options:
         description: Not used by the check; accepted so that the service list of the monitoring role can be passed as it is.
         type: str
         default: ""
+      tls:
+        description:
+          - The service serves HTTPS (its O(services[].target) is an C(https://) URL); set by the
+            C(efficientai.mlops.stack_services) filter for C(mlflow_tls) and C(bentoml_tls). A service with V(true)
+            and an C(http://) target is refused.
+        type: bool
+        default: false
+      ca_path:
+        description: CA certificate this service's HTTPS certificate is verified against; O(ca_path) when not set.
+        type: path
   timeout:
     description: Seconds to wait for each answer or connection.
     type: float
@@ -92,6 +102,7 @@ EXAMPLES = r"""
       - {name: mlflow, kind: http, target: "http://tracking1:5000/health"}
       - {name: airflow, kind: airflow, target: "http://orchestration1:8080/api/v2/monitor/health"}
       - {name: postgresql, kind: tcp, target: "db1:5432"}
+      - {name: bentoml-iris, kind: http, target: "https://serving1:3000/readyz", tls: true, ca_path: /etc/prometheus/stack-ca.crt}
   register: health
 
 - name: Fail when something is down
@@ -162,6 +173,8 @@ SERVICE_SPEC = dict(
     status_codes=dict(type='list', elements='int', default=[200]),
     components=dict(type='list', elements='str', default=['metadatabase', 'scheduler']),
     metrics_path=dict(type='str', default=''),
+    tls=dict(type='bool', default=False),
+    ca_path=dict(type='path'),
 )
 
 
@@ -174,7 +187,7 @@ class HealthCheck:
         services = self.params['services']
         problems = [f"services[{index}] ({service['name']}): {problem}"
                     for index, service in enumerate(services)
-                    for problem in [target_problem(service['kind'], service['target'])] if problem]
+                    for problem in [target_problem(service['kind'], service['target'], service['tls'])] if problem]
         if problems:
             self.module.fail_json(msg='; '.join(problems))
         results = [check_service(service, self._http_getter(service), self.params['timeout'], self.params['retries'])
@@ -188,7 +201,7 @@ class HealthCheck:
             parts = urlsplit(url)
             client = RestClient(self.module, service=service['name'], params=dict(
                 url=f'{parts.scheme}://{parts.netloc}', username=None, password=None,
-                validate_certs=self.params['validate_certs'], ca_path=self.params['ca_path'],
+                validate_certs=self.params['validate_certs'], ca_path=service['ca_path'] or self.params['ca_path'],
                 timeout=self.params['timeout'], retries=self.params['retries']))
             path = (parts.path or '/') + (f'?{parts.query}' if parts.query else '')
             try:

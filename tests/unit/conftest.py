@@ -28,7 +28,7 @@ class FakeHTTP:
     answer(method, path, status, body) queues an answer; the last answer queued for a
     route repeats. Every request is recorded in `requests`."""
 
-    def __init__(self):
+    def __init__(self, tls_context=None):
         self.routes = {}
         self.requests = []
         fake = self
@@ -59,7 +59,10 @@ class FakeHTTP:
             do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _handle
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        if tls_context is not None:
+            self.server.socket = tls_context.wrap_socket(self.server.socket, server_side=True)
+        scheme = "https" if tls_context is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def answer(self, method, path, status=200, body=None):
@@ -73,6 +76,65 @@ class FakeHTTP:
 @pytest.fixture
 def fake_http():
     server = FakeHTTP()
+    server.thread.start()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+def make_pki(directory, names=("localhost", "127.0.0.1"), ca_name="unit test CA"):
+    """A CA and a server certificate for `names` signed by it, as PEM files in directory:
+    {'ca': path, 'certificate': path, 'key': path}."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ca_name)])
+    ca = (x509.CertificateBuilder().subject_name(ca_subject).issuer_name(ca_subject).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    sans = [x509.IPAddress(ipaddress.ip_address(n)) if n.replace(".", "").isdigit() else x509.DNSName(n) for n in names]
+    certificate = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+                   .issuer_name(ca_subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+                   .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+                   .sign(ca_key, hashes.SHA256()))
+    paths = {name: os.path.join(str(directory), f"{name}.pem") for name in ("ca", "certificate", "key")}
+    with open(paths["ca"], "wb") as out:
+        out.write(ca.public_bytes(serialization.Encoding.PEM))
+    with open(paths["certificate"], "wb") as out:
+        out.write(certificate.public_bytes(serialization.Encoding.PEM))
+    with open(paths["key"], "wb") as out:
+        out.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()))
+    return paths
+
+
+@pytest.fixture
+def fake_https(tmp_path):
+    """FakeHTTP over TLS with a certificate for 127.0.0.1 of its own CA (fake_https.pki['ca']);
+    fake_https.other_ca is a CA that did not sign it."""
+    import ssl
+
+    pki = make_pki(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pki["certificate"], pki["key"])
+    server = FakeHTTP(tls_context=context)
+    server.pki = pki
+    other = tmp_path / "other"
+    other.mkdir()
+    server.other_ca = make_pki(other, ca_name="another CA")["ca"]
     server.thread.start()
     yield server
     server.server.shutdown()

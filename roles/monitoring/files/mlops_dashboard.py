@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+import ssl
 import subprocess
 import threading
 import time
@@ -34,10 +35,13 @@ JOURNAL_ERROR_PRIORITY = 3
 MAX_READ = 8 * 1024 * 1024
 
 
-def http_get(timeout):
+def http_get(timeout, ca_path=None):
+    """A getter for _health.check_service; HTTPS certificates are verified against ca_path
+    (the stack's CA for services that serve TLS) or the system's CAs."""
     def get(url):
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as answer:
+            context = ssl.create_default_context(cafile=ca_path or None) if url.startswith('https:') else None
+            with urllib.request.urlopen(url, timeout=timeout, context=context) as answer:
                 return answer.status, answer.read(MAX_READ)
         except urllib.error.HTTPError as error:
             raise _health.CheckFailed(f'HTTP {error.code}') from None
@@ -159,7 +163,7 @@ class Dashboard:
         services = self.config.get('services') or []
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(16, len(services)))) as pool:
             results = list(pool.map(lambda s: _health.check_service(
-                s, http_get(self.timeout), self.timeout, int(self.config.get('retries', 0))), services))
+                s, http_get(self.timeout, s.get('ca_path')), self.timeout, int(self.config.get('retries', 0))), services))
         problems, alerts, log_errors = [], [], {}
         try:
             alerts = firing_alerts(self.config.get('alertmanager_url'), self.timeout)

@@ -87,3 +87,64 @@ def test_host_targets_use_each_hosts_port_and_address():
     assert host_targets(["a", "b"], hostvars, "node_listen", "0.0.0.0:9100") == ["10.0.0.1:9100", "b.lan:9200"]
     with pytest.raises(AnsibleFilterError, match="node_listen of a must be host:port"):
         host_targets(["a"], {"a": {"node_listen": "everywhere"}}, "node_listen", "")
+
+
+TLS_GROUPS = {"tracking": ["t1", "t2"], "serving": ["s1"], "orchestration": ["o1"]}
+TLS_HOSTVARS = {
+    "t1": {"ansible_host": "10.0.0.21", "mlflow_tls": True, "mlflow_replicas": 2, "mlflow_prometheus_dir": "/m"},
+    "t2": {"ansible_host": "10.0.0.22", "mlflow_tls": "true", "mlflow_prometheus_dir": "/m"},
+    "s1": {"ansible_host": "10.0.0.31", "bentoml_tls": True, "bentoml_services": [{"name": "iris", "port": 3000}]},
+    "o1": {"ansible_host": "10.0.0.40", "mlflow_tls": True},
+}
+CA = "/etc/prometheus/stack-ca.crt"
+
+
+def test_services_that_serve_tls_are_https_with_the_ca():
+    services = stack_services(TLS_GROUPS, TLS_HOSTVARS, ca_path=CA)
+    assert [(s["name"], s["target"], s.get("tls"), s.get("ca_path")) for s in services] == [
+        ("mlflow", "https://10.0.0.21:5000/health", True, CA),
+        ("mlflow-2", "https://10.0.0.21:5001/health", True, CA),
+        ("mlflow", "https://10.0.0.22:5000/health", True, CA),
+        ("bentoml-iris", "https://10.0.0.31:3000/readyz", True, CA),
+        # mlflow_tls of a host that runs no MLflow changes nothing.
+        ("airflow", "http://10.0.0.40:8080/api/v2/monitor/health", None, None),
+    ]
+
+
+def test_tls_without_a_ca_path_has_no_ca_key():
+    services = stack_services({"serving": ["s1"]}, TLS_HOSTVARS)
+    assert services == [{"name": "bentoml-iris", "node": "s1", "kind": "http", "target": "https://10.0.0.31:3000/readyz",
+                         "metrics_path": "/metrics", "tls": True}]
+
+
+@pytest.mark.parametrize("value", [False, "false", "no", "", None])
+def test_tls_off_keeps_plain_http(value):
+    services = stack_services({"tracking": ["t"]}, {"t": {"mlflow_tls": value}}, ca_path=CA)
+    assert services == [{"name": "mlflow", "node": "t", "kind": "http", "target": "http://t:5000/health", "metrics_path": ""}]
+
+
+def test_ca_path_must_be_absolute():
+    with pytest.raises(AnsibleFilterError, match="ca_path must be an absolute path"):
+        stack_services(TLS_GROUPS, TLS_HOSTVARS, ca_path="stack-ca.crt")
+
+
+def test_tls_services_are_scraped_over_https_with_the_ca():
+    jobs = {c["job_name"]: c for c in scrape_configs(stack_services(TLS_GROUPS, TLS_HOSTVARS, ca_path=CA),
+                                                     blackbox_address="127.0.0.1:9115")}
+    assert jobs["mlflow"] == {"job_name": "mlflow", "metrics_path": "/metrics", "scheme": "https",
+                              "tls_config": {"ca_file": CA}, "static_configs": [
+                                  {"targets": ["10.0.0.21:5000"], "labels": {"node": "t1"}},
+                                  {"targets": ["10.0.0.22:5000"], "labels": {"node": "t2"}}]}
+    assert jobs["bentoml-iris"]["scheme"] == "https"
+    assert "scheme" not in jobs["probe_http"]
+    assert [c["targets"][0] for c in jobs["probe_http"]["static_configs"]][:2] == [
+        "https://10.0.0.21:5000/health", "https://10.0.0.21:5001/health"]
+    # Without a CA the system's CAs verify the scrape.
+    jobs = {c["job_name"]: c for c in scrape_configs(stack_services({"serving": ["s1"]}, TLS_HOSTVARS))}
+    assert jobs["bentoml-iris"]["scheme"] == "https" and "tls_config" not in jobs["bentoml-iris"]
+
+
+def test_a_job_mixing_http_and_https_fails():
+    hostvars = dict(TLS_HOSTVARS, t2={"ansible_host": "10.0.0.22", "mlflow_prometheus_dir": "/m"})
+    with pytest.raises(AnsibleFilterError, match="the 'mlflow' services mix HTTP and HTTPS"):
+        scrape_configs(stack_services(TLS_GROUPS, hostvars, ca_path=CA))

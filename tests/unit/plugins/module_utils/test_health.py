@@ -33,6 +33,17 @@ def test_targets_are_validated(kind, target, problem):
     assert (found is None) if problem is None else (problem in found)
 
 
+@pytest.mark.parametrize("kind, target, problem", [
+    ("http", "https://mlflow:5000/health", None),
+    ("airflow", "https://airflow:8080/api/v2/monitor/health", None),
+    ("http", "http://mlflow:5000/health", "must be an https:// URL"),
+    ("airflow", "http://airflow:8080/api/v2/monitor/health", "must be an https:// URL"),
+])
+def test_a_service_that_serves_tls_needs_an_https_target(kind, target, problem):
+    found = target_problem(kind, target, tls=True)
+    assert (found is None) if problem is None else (problem in found)
+
+
 def test_all_components_healthy_is_no_problem():
     assert airflow_problems(HEALTHY_AIRFLOW) == []
 

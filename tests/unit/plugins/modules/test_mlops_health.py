@@ -104,3 +104,30 @@ def test_bad_targets_fail_before_checking(run_module, service, message):
 def test_bad_timeout_fails(run_module):
     result = run_health(run_module, [{"name": "db", "kind": "tcp", "target": "db1:5432"}], timeout=0)
     assert result["failed"] and "timeout" in result["msg"]
+
+
+def test_https_services_are_verified_with_their_own_ca(run_module, fake_https):
+    fake_https.answer("GET", "/health", 200, b"OK")
+    service = {"name": "mlflow", "node": "t1", "kind": "http", "target": fake_https.url + "/health", "tls": True}
+    result = run_health(run_module, [dict(service, ca_path=fake_https.pki["ca"])])
+    assert result["all_ok"], result
+    assert result["services"][0]["detail"] == "HTTP 200"
+    # The service's ca_path wins over the module's.
+    result = run_health(run_module, [dict(service, ca_path=fake_https.pki["ca"])], ca_path=fake_https.other_ca)
+    assert result["all_ok"], result
+
+
+def test_https_service_with_another_ca_is_down(run_module, fake_https):
+    fake_https.answer("GET", "/health", 200, b"OK")
+    service = {"name": "mlflow", "kind": "http", "target": fake_https.url + "/health", "tls": True}
+    for params, extra in (({}, {"ca_path": fake_https.other_ca}), ({"ca_path": fake_https.other_ca}, {})):
+        result = run_health(run_module, [dict(service, **extra)], **params)
+        assert not result["all_ok"], result
+        assert "certificate" in result["services"][0]["detail"].lower(), result["services"][0]["detail"]
+    assert fake_https.calls("GET", "/health") == []
+
+
+def test_a_tls_service_with_a_plain_target_is_refused(run_module):
+    result = run_health(run_module, [{"name": "mlflow", "kind": "http", "target": "http://t1:5000/health", "tls": True}])
+    assert result["failed"]
+    assert "services[0] (mlflow): the service serves TLS (tls: true): its target must be an https:// URL" in result["msg"]

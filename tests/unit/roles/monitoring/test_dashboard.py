@@ -160,3 +160,19 @@ def test_metrics_and_page(served):
     assert content_type == "text/html; charset=utf-8"
     assert "model_drift: drift_score &gt; 0.8" in page
     assert 'data-status="degraded"' in page
+
+
+def test_https_services_are_checked_with_their_ca(fake_https, tmp_path):
+    fake_https.answer("GET", "/readyz", 200, b"OK")
+    service = {"name": "bentoml-iris", "node": "s1", "kind": "http", "target": fake_https.url + "/readyz", "tls": True}
+    (tmp_path / "logs").mkdir()
+    dashboard = mlops_dashboard.Dashboard({"timeout": 2, "logs": {"source": "files", "log_dir": str(tmp_path / "logs")},
+                                           "services": [dict(service, ca_path=fake_https.pki["ca"]),
+                                                        dict(service, node="s2", ca_path=fake_https.other_ca),
+                                                        dict(service, node="s3", ca_path=str(tmp_path / "missing.crt"))]})
+    dashboard.refresh()
+    results = {s["node"]: s for s in dashboard.current()["services"]}
+    assert results["s1"]["status"] == "OK", results["s1"]
+    assert results["s2"]["status"] == "DOWN" and "certificate verify failed" in results["s2"]["detail"], results["s2"]
+    assert results["s3"]["status"] == "DOWN", results["s3"]
+    assert len(fake_https.calls("GET", "/readyz")) == 1
