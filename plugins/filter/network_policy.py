@@ -16,20 +16,22 @@ _PORT = re.compile(r'^([0-9]{1,5})(?::([0-9]{1,5}))?$')
 _NAME = re.compile(r'^[a-z0-9][a-z0-9_.-]*$')
 
 
-def _fail(listener, message):
-    role = listener.get('role')
-    where = f" of the {role} role (its variables, see its listeners entry point)" if role else ''
-    raise AnsibleFilterError(f"listener {listener.get('name', '?')!r}{where}: {message}")
+def _fail(listener, field, message):
+    """Refuse a listener, naming the role's variable behind the field (its `variables` map)."""
+    role, variable = listener.get('role'), (listener.get('variables') or {}).get(field)
+    where = f" of the {role} role" if role else ''
+    change = f': change {variable}' if variable else ''
+    raise AnsibleFilterError(f"listener {listener.get('name', '?')!r}{where}{change}: {message}")
 
 
 def _ports(listener):
     """(first, last) of a port or a range 'first:last'."""
     match = _PORT.match(str(listener.get('port', '')))
     if not match:
-        _fail(listener, f"port must be a number 1-65535 or a range first:last, got {listener.get('port')!r}")
+        _fail(listener, 'port', f"port must be a number 1-65535 or a range first:last, got {listener.get('port')!r}")
     first, last = int(match.group(1)), int(match.group(2) or match.group(1))
     if not 1 <= first <= last <= 65535:
-        _fail(listener, f"port must be 1-65535 (a range first:last with first <= last), got {listener['port']!r}")
+        _fail(listener, 'port', f"port must be 1-65535 (a range first:last with first <= last), got {listener['port']!r}")
     return first, last
 
 
@@ -52,34 +54,48 @@ def _address(text, what):
 
 def normalize(listener):
     """{name, port, proto, addresses, clients} of a declared listener, checked. `listen: host:port`
-    stands for one address and its port."""
+    stands for one address and its port; `variables` (the role's variables it comes from) and
+    `role` only name them in errors."""
     if not isinstance(listener, dict):
         raise AnsibleFilterError(f'a listener must be a mapping, got {listener!r}')
     listener = dict(listener)
     if 'listen' in listener:
         host, _, port = str(listener.pop('listen')).rpartition(':')
         if not host:
-            _fail(listener, f'listen must be host:port, got {port!r}')
+            _fail(listener, 'addresses', f'listen must be host:port, got {port!r}')
         listener.update(addresses=[host.strip('[]')], port=port)
     if not _NAME.match(str(listener.get('name', ''))):
-        _fail(listener, 'name must be lowercase letters, digits, ".", "_" or "-"')
+        _fail(listener, 'name', 'name must be lowercase letters, digits, ".", "_" or "-"')
     first, last = _ports(listener)
     proto = listener.get('proto', 'tcp')
     if proto not in ('tcp', 'udp'):
-        _fail(listener, f'proto must be tcp or udp, got {proto!r}')
+        _fail(listener, 'proto', f'proto must be tcp or udp, got {proto!r}')
     addresses, clients = listener.get('addresses'), listener.get('clients')
     if isinstance(addresses, str) or not isinstance(addresses, list) or not addresses:
-        _fail(listener, f'addresses must be a non-empty list of bind addresses, got {addresses!r}')
+        _fail(listener, 'addresses', f'addresses must be a non-empty list of bind addresses, got {addresses!r}')
     if isinstance(clients, str) or not isinstance(clients, list):
-        _fail(listener, f"clients must be a list of inventory groups (or ['any']), got {clients!r}")
+        _fail(listener, 'clients', f"clients must be a list of inventory groups (or ['any']), got {clients!r}")
     for address in addresses:
         if address not in ('localhost', '0.0.0.0', '::', '*'):
             try:
                 _address(address, 'a bind address')
             except AnsibleFilterError as error:
-                _fail(listener, str(error))
+                _fail(listener, 'addresses', str(error))
     return {'name': listener['name'], 'port': f'{first}' if first == last else f'{first}:{last}', 'proto': proto,
-            'addresses': list(addresses), 'clients': list(clients), 'role': listener.get('role', '')}
+            'addresses': list(addresses), 'clients': list(clients)}
+
+
+def invalid_networks(values):
+    """The values that are not an IPv4 or IPv6 address or network (CIDR): firewall sources."""
+    if isinstance(values, str) or not isinstance(values, list):
+        raise AnsibleFilterError(f'invalid_networks: expected a list of addresses or networks, got {values!r}')
+    invalid = []
+    for value in values:
+        try:
+            ipaddress.ip_network(str(value), strict=False)
+        except ValueError:
+            invalid.append(value)
+    return invalid
 
 
 def host_address(host, hostvars):
@@ -89,18 +105,18 @@ def host_address(host, hostvars):
     return _address(text, f'mlops_private_address of {host} (its address on the private network)')
 
 
-def firewall_rules(listeners, groups, hostvars):
+def firewall_rules(listeners, groups, hostvars, extra_rules=None):
     """Inbound rules {name, port, proto, sources} of one host from its declared listeners (a list, or
     {role: listeners}): a listener bound to loopback only needs none; `any` among the clients opens it
     to every source; otherwise the private addresses of the client groups' hosts. A listener whose
     client groups have no host gets no rule: nobody may connect (an empty source list would mean
-    everybody)."""
+    everybody). extra_rules (the user's firewall_rules of this host) come first, as they are."""
     if isinstance(listeners, dict):
         listeners = [dict(listener, role=role) if isinstance(listener, dict) else listener
                      for role, declared in listeners.items() for listener in (declared or [])]
     if not isinstance(listeners, list):
         raise AnsibleFilterError(f'firewall_rules: expected a list of listeners, got {type(listeners).__name__}')
-    rules = []
+    rules = list(extra_rules or [])
     for listener in map(normalize, listeners):
         if all(_is_loopback(address) for address in listener['addresses']):
             continue
@@ -176,6 +192,7 @@ class FilterModule:
     def filters(self):
         return {
             'firewall_rules': firewall_rules,
+            'invalid_networks': invalid_networks,
             'connection_matrix': connection_matrix,
             'reachability_table': reachability_table,
         }

@@ -53,7 +53,14 @@ def test_port_ranges_and_protocols_are_kept():
 def test_a_listener_that_does_not_parse_is_refused_naming_it_and_its_role(listener, message):
     with pytest.raises(AnsibleFilterError, match=message) as error:
         firewall_rules({'mlflow': [listener]}, GROUPS, HOSTVARS)
-    assert 'mlflow role' in str(error.value)
+    assert 'of the mlflow role' in str(error.value)
+
+
+def test_the_refusal_names_the_variable_behind_the_field():
+    listener = {'name': 'mlflow', 'port': 5000, 'addresses': ['tracking.local'], 'clients': ['proxy'],
+                'variables': {'port': 'mlflow_port', 'addresses': 'mlflow_host'}}
+    with pytest.raises(AnsibleFilterError, match="of the mlflow role: change mlflow_host: .*got 'tracking.local'"):
+        firewall_rules({'mlflow': [listener]}, GROUPS, HOSTVARS)
 
 
 def test_a_client_host_without_an_address_is_refused_naming_the_variable():
