@@ -176,6 +176,7 @@ def test_ssh_stays_open_for_the_controller_with_host_keys_checked(addresses):
     ({"firewall_ssh_sources": ["10.0.0.300"]}, "firewall_ssh_sources"),
     ({"mlflow_host": "tracking.internal"}, "mlflow_host"),
     ({"monitoring_pushgateway_listen_address": "9091"}, "monitoring_pushgateway_listen_address"),
+    ({"mlflow_auth_enabled": False}, "mlflow_auth_enabled"),
 ])
 def test_bad_network_input_is_refused_before_any_change(variables, named):
     result = run_playbook("deploy.yml", "-e", json.dumps(variables))
