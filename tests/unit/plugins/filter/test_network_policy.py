@@ -4,7 +4,7 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.efficientai.mlops.plugins.filter.network_policy import (
-    connection_matrix, firewall_rules, reachability_table)
+    connection_matrix, firewall_rules, invalid_networks, reachability_table)
 
 GROUPS = {'all': ['db', 'track-1', 'track-2', 'ops'], 'db': ['db'], 'tracking': ['track-1', 'track-2'],
           'orchestration': ['ops'], 'monitoring': ['ops'], 'proxy': ['ops'], 'serving': []}
@@ -87,3 +87,10 @@ def test_the_reachability_table_names_groups():
     lines = reachability_table(rules, GROUPS, HOSTVARS)
     assert '| db | postgresql | 5432/tcp | `tracking`, `orchestration`, `monitoring`: track-1, track-2, ops |' in lines
     assert lines[-1] == '| every host | anything else | | nobody (dropped) |'
+
+
+def test_invalid_networks_are_the_values_that_do_not_parse():
+    assert invalid_networks(['10.0.0.0/8', '192.0.2.7', 'fd00::/8', '10.0.0.300', '10.0.0.0/33', 'db.example']) == [
+        '10.0.0.300', '10.0.0.0/33', 'db.example']
+    with pytest.raises(AnsibleFilterError, match='expected a list'):
+        invalid_networks('10.0.0.0/8')
