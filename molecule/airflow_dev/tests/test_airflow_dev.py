@@ -60,6 +60,6 @@ def test_bad_secret_fails_before_any_change(host, play):
     before = host.file("/opt/efficientai/airflow/home/airflow.cfg").sha256sum
     result = play({"airflow_jwt_secret": "too-short"})
     assert result.returncode != 0
-    assert "airflow_jwt_secret (>= 64 characters)" in result.stdout + result.stderr
+    assert "airflow_jwt_secret needs at least 64 characters" in result.stdout + result.stderr
     assert "too-short" not in result.stdout + result.stderr
     assert host.file("/opt/efficientai/airflow/home/airflow.cfg").sha256sum == before

@@ -47,7 +47,7 @@ def test_postgres_refuses(host, tmp_path, variables, message):
 
 @pytest.mark.parametrize("variables, message", [
     ({"mlflow_admin_password": "Password1234!"}, "mlflow_admin_password needs at least 12 characters"),
-    ({"mlflow_flask_secret_key": "short"}, "mlflow_flask_secret_key at least 32"),
+    ({"mlflow_flask_secret_key": "short"}, "mlflow_flask_secret_key needs at least 32 characters"),
     ({"mlflow_db_password": "changeme-2024"}, "mlflow_db_password"),
     ({"mlflow_auth_db_name": "mlflow"}, "mlflow_auth_db_name must differ"),
     ({"mlflow_artifacts_destination": "relative/dir"}, "mlflow_artifacts_destination must be"),
