@@ -29,7 +29,7 @@ def test_health_is_json_with_every_service():
     states = {s["name"]: (s["node"], s["status"]) for s in data["services"]}
     assert states == {"postgresql": ("monitoring-db", "OK"), "redis": ("monitoring-db", "OK"),
                       "prometheus": ("monitoring-server", "OK"), "alertmanager": ("monitoring-server", "OK"),
-                      "pushgateway": ("monitoring-server", "OK")}
+                      "pushgateway": ("monitoring-server", "OK"), "bentoml-tlsdemo": ("monitoring-db", "OK")}
     assert data["backup"]["path"] == "/var/backups/efficientai/20261101T020000Z/manifest.json"
     assert data["problems"] == []
 

@@ -17,8 +17,11 @@ def status_lines(output):
 def test_all_ok(run_playbook):
     result = run_playbook(HEALTH)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "6 OK, 0 DOWN" in result.stdout
-    assert "All 6 services are OK" in result.stdout
+    assert "7 OK, 0 DOWN" in result.stdout
+    assert "All 7 services are OK" in result.stdout
+    # The service that serves TLS is checked over HTTPS, verified against the stack's CA.
+    tls = [line.split()[:5] for line in status_lines(result.stdout) if line.startswith("bentoml-tlsdemo ")]
+    assert tls == [["bentoml-tlsdemo", "monitoring-db", "http", "https://127.0.0.1:19140/readyz", "OK"]], result.stdout
 
 
 def test_stopped_service_is_down_and_fails(host, run_playbook):
@@ -30,7 +33,7 @@ def test_stopped_service_is_down_and_fails(host, run_playbook):
         assert result.returncode != 0
         assert redis and redis[0].split()[:5] == ["redis", "monitoring-db", "tcp", "127.0.0.1:19179", "DOWN"], result.stdout
         assert "Connection refused" in redis[0]
-        assert "5 OK, 1 DOWN" in result.stdout
+        assert "6 OK, 1 DOWN" in result.stdout
         assert "DOWN: redis@monitoring-db" in result.stdout + result.stderr
         dashboard = wait_for("redis DOWN on the dashboard", lambda: json_when(
             f"{DASHBOARD}/health", lambda d: d["status"] == "degraded"), timeout=30)

@@ -2,6 +2,7 @@
 every target up, and an alert that reaches a webhook and resolves."""
 
 import json
+import urllib.parse
 import urllib.request
 
 from conftest import PROMETHEUS, PUSHGATEWAY, get_json, query, wait_for
@@ -48,8 +49,8 @@ def test_every_target_is_up():
         return active if active and all(t["health"] == "up" for t in active) else None
     active = wait_for("every target up", targets, timeout=60)
     jobs = sorted({t["labels"]["job"] for t in active})
-    assert jobs == ["alertmanager", "blackbox_exporter", "mlops_dashboard", "node", "postgres_exporter",
-                    "probe_tcp", "prometheus", "pushgateway", "redis_exporter"]
+    assert jobs == ["alertmanager", "bentoml-tlsdemo", "blackbox_exporter", "mlops_dashboard", "node",
+                    "postgres_exporter", "probe_http", "probe_tcp", "prometheus", "pushgateway", "redis_exporter"]
     nodes = sorted(t["scrapeUrl"] for t in active if t["labels"]["job"] == "node")
     assert nodes == ["http://127.0.0.1:19100/metrics", "http://127.0.0.1:19101/metrics"]
 
@@ -107,3 +108,31 @@ def test_drift_alert_reaches_the_webhook_and_resolves(webhook):
         push_drift(0.1)
     resolved = wait_for("a resolved model_drift notification", lambda: webhook.alerts("model_drift", "resolved"), timeout=90)
     assert resolved[0]["labels"]["model"] == "iris"
+
+
+def test_services_that_serve_tls_are_probed_and_scraped_over_verified_https(host):
+    config = host.file("/etc/prometheus/prometheus.yml").content_string
+    assert "scheme: https" in config and "ca_file: /etc/prometheus/stack-ca.crt" in config, config
+    assert "ca_file: /etc/prometheus/stack-ca.crt" in host.file("/etc/prometheus/blackbox.yml").content_string
+    assert host.file("/etc/prometheus/stack-ca.crt").mode == 0o644
+
+    def seen():
+        probes = query('probe_success{job="probe_http",service="bentoml-tlsdemo"}')
+        scraped = query('tls_backend_up{job="bentoml-tlsdemo"}')
+        return (probes, scraped) if list(probes.values()) == [1.0] and list(scraped.values()) == [1.0] else None
+    wait_for("the TLS service probed and scraped", seen, timeout=60)
+    active = get_json(f"{PROMETHEUS}/api/v1/targets")["data"]["activeTargets"]
+    assert [t["scrapeUrl"] for t in active if t["labels"]["job"] == "bentoml-tlsdemo"] == ["https://127.0.0.1:19140/metrics"]
+
+
+def probe(target):
+    url = "http://127.0.0.1:19115/probe?" + urllib.parse.urlencode({"module": "http_2xx", "target": target})
+    with urllib.request.urlopen(url, timeout=20) as answer:
+        lines = answer.read().decode().splitlines()
+    return {line.split()[0]: line.split()[1] for line in lines if line.startswith(("probe_success ", "probe_http_ssl "))}
+
+
+def test_the_probe_verifies_the_certificate():
+    assert probe("https://127.0.0.1:19140/readyz") == {"probe_success": "1", "probe_http_ssl": "1"}
+    # The certificate names 127.0.0.1 and monitoring-db, not localhost: the probe fails.
+    assert probe("https://localhost:19140/readyz")["probe_success"] == "0"
