@@ -2,6 +2,7 @@
 healthy (playbooks/health.yml), MLflow's replicas behind the nginx front, and the four
 front sites answering only over HTTPS with a certificate of the generated private CA."""
 
+import base64
 import ssl
 import urllib.error
 import urllib.request
@@ -27,7 +28,13 @@ def test_health_playbook_reports_every_service_ok():
 def test_front_site_answers_over_https_with_the_private_ca(templated, site):
     ports, name = templated("mlops_front_ports"), templated("mlops_public_name")
     context = ssl.create_default_context(cafile=templated("mlops_ca_dir") + "/ca.crt")
-    with urllib.request.urlopen(f"https://{name}:{ports[site]}{SITES[site]}", timeout=30, context=context) as answer:
+    request = urllib.request.Request(f"https://{name}:{ports[site]}{SITES[site]}")
+    # BentoML and the dashboard ask for a front user (test_front_auth.py checks every site's login).
+    users = [item for item in templated("proxy_sites") if item["name"] == site][0].get("auth_users") or []
+    if users:
+        request.add_header("Authorization", "Basic " + base64.b64encode(
+            f"{users[0]['name']}:{users[0]['password']}".encode()).decode())
+    with urllib.request.urlopen(request, timeout=30, context=context) as answer:
         assert answer.status == 200
 
 
