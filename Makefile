@@ -45,6 +45,7 @@ lint: setup  ## yamllint, ansible-lint (production profile), argument specs vs d
 	yamllint --strict .
 	ansible-lint --profile production
 	tools/check-argument-specs
+	tools/check-secret-args
 
 sanity: setup  ## ansible-test sanity (offline work-around included)
 	tools/ansible-test sanity
