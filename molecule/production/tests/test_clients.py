@@ -1,0 +1,87 @@
+"""Real clients through the front over verified TLS, and what crosses the network meanwhile:
+MLflow's own client logs and reads back a run, BentoML's client predicts, and a capture on the
+scenario's bridge while runs are logged holds no credential in clear text."""
+
+import json
+import os
+import subprocess
+import tempfile
+import time
+
+testinfra_hosts = ["ansible://production-ops"]
+BRIDGE = "mlops-prod"
+# Not under /tmp: that is a tmpfs in the containers, which docker cp does not see.
+CA_IN_CONTAINER = "/root/front-ca.crt"
+MLFLOW_CLIENT = """
+import mlflow
+mlflow.set_experiment("network-client")
+with mlflow.start_run() as run:
+    mlflow.log_param("through", "front")
+    for step in range(3):
+        mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
+data = mlflow.MlflowClient().get_run(run.info.run_id).data
+print(dict(data.params), data.metrics["loss"])
+"""
+BENTOML_CLIENT = """
+import json, sys, bentoml
+with bentoml.SyncHTTPClient(sys.argv[1]) as client:
+    print(json.dumps(client.classify(measurements=[[5.9, 3.0, 5.1, 1.8]])))
+"""
+
+
+def copy_ca(templated, container):
+    subprocess.run(["docker", "cp", templated("mlops_ca_dir") + "/ca.crt", f"{container}:{CA_IN_CONTAINER}"], check=True)
+
+
+def run_in(container, python, code, *args, env=None):
+    options = [item for name, value in (env or {}).items() for item in ("-e", f"{name}={value}")]
+    return subprocess.run(["docker", "exec", "-i", *options, container, python, "-", *args], input=code,
+                          capture_output=True, text=True, check=False)
+
+
+def test_mlflows_client_logs_through_the_front_over_verified_tls(templated):
+    copy_ca(templated, "production-tracking-1")
+    front = f"https://{templated('mlops_public_name')}:{templated('mlops_front_ports')['mlflow']}"
+    result = run_in("production-tracking-1", "/opt/efficientai/mlflow/venv/bin/python", MLFLOW_CLIENT, env={
+        "MLFLOW_TRACKING_URI": front, "MLFLOW_TRACKING_USERNAME": "admin",
+        "MLFLOW_TRACKING_PASSWORD": templated("hostvars[groups['tracking'][0]]['mlflow_admin_password']"),
+        "MLFLOW_TRACKING_SERVER_CERT_PATH": CA_IN_CONTAINER, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().endswith("{'through': 'front'} 0.3333333333333333"), result.stdout
+    # Without the private CA the client refuses the front.
+    refused = run_in("production-tracking-1", "/opt/efficientai/mlflow/venv/bin/python", MLFLOW_CLIENT, env={
+        "MLFLOW_TRACKING_URI": front, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0"})
+    assert refused.returncode != 0 and "CERTIFICATE_VERIFY_FAILED" in refused.stderr, refused.stderr[-2000:]
+
+
+def test_bentomls_client_predicts_through_the_front(templated):
+    copy_ca(templated, "production-serving")
+    site = next(site for site in templated("hostvars[groups['proxy'][0]]['proxy_sites']") if site["name"] == "bentoml")
+    user = site["auth_users"][0]
+    front = f"https://{user['name']}:{user['password']}@{templated('mlops_public_name')}:{templated('mlops_front_ports')['bentoml']}"
+    result = run_in("production-serving", "/opt/efficientai/bentoml/venv/bin/python", BENTOML_CLIENT, front,
+                    env={"SSL_CERT_FILE": CA_IN_CONTAINER})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout) in (["setosa"], ["versicolor"], ["virginica"]), result.stdout
+
+
+def test_no_credential_crosses_the_network_in_clear(front):
+    with tempfile.TemporaryDirectory() as workdir:
+        capture = os.path.join(workdir, "bridge.pcap")
+        tcpdump = subprocess.Popen(["tcpdump", "-i", BRIDGE, "-U", "-s", "0", "-w", capture, "tcp"],
+                                   stderr=subprocess.PIPE, text=True)
+        try:
+            assert "listening on" in tcpdump.stderr.readline()
+            experiment = front.experiment("capture")
+            logged = [front.log_run(experiment, step) for step in range(10)]
+            time.sleep(1)
+        finally:
+            tcpdump.terminate()
+            tcpdump.wait(timeout=30)
+        with open(capture, "rb") as stream:
+            packets = stream.read()
+        backend = subprocess.run(["tcpdump", "-nn", "-r", capture, "tcp port 5000"], capture_output=True, text=True, check=True)
+    # The capture saw the front talking to the tracking hosts while the runs were logged...
+    assert len(logged) == 10 and backend.stdout.count("\n") > 20, backend.stdout[-2000:]
+    # ...and no basic-auth header (the front's or MLflow's) travelled in clear text.
+    assert b"authorization:" not in packets.lower()
