@@ -4,7 +4,6 @@ logged is in the tracking store afterwards, and Prometheus probes each replica t
 
 import json
 import time
-import urllib.request
 from urllib.parse import urlsplit
 
 from conftest import recaps, run_playbook
@@ -13,16 +12,16 @@ testinfra_hosts = ["ansible://production-tracking-1"]
 
 
 def listening_replicas(tracking_hosts, bases):
-    """Per tracking host, how many of its three replica ports (from its base) listen."""
-    return [sum(host.socket(f"tcp://127.0.0.1:{port}").is_listening for port in range(base, base + 3))
-            for host, base in zip(tracking_hosts, bases.values())]
+    """Per tracking host, how many of its three replica ports (from its base) listen on its address."""
+    return [sum(host.socket(f"tcp://{address}:{port}").is_listening for port in range(base, base + 3))
+            for host, (address, base) in zip(tracking_hosts, bases.values())]
 
 
-def probed_replicas(templated):
-    """Per tracking host, the MLflow ports that Prometheus probes."""
-    prometheus = templated("monitoring_prometheus_listen_address")
-    with urllib.request.urlopen(f"http://{prometheus}/api/v1/targets?state=active", timeout=10) as response:
-        targets = json.load(response)["data"]["activeTargets"]
+def probed_replicas(host, templated):
+    """Per tracking host, the MLflow ports that Prometheus (on the monitoring host, loopback) probes."""
+    monitoring = host.get_host(f"ansible://{templated('groups')['monitoring'][0]}", ansible_inventory=host.backend.ansible_inventory)
+    prometheus = templated("hostvars[groups['monitoring'][0]]['monitoring_prometheus_listen_address']")
+    targets = json.loads(monitoring.check_output(f"curl -sf 'http://{prometheus}/api/v1/targets?state=active'"))["data"]["activeTargets"]
     probed = {}
     for target in targets:
         labels = target["labels"]
@@ -39,20 +38,21 @@ def scale(replicas):
 
 def test_scale_out_and_in_under_load(host, run_logger, front, templated):
     tracking = [host, host.get_host("ansible://production-tracking-2", ansible_inventory=host.backend.ansible_inventory)]
-    bases = {h.backend.host: int(h.ansible("debug", "var=mlflow_port", check=False)["mlflow_port"]) for h in tracking}
+    bases = {h.backend.host: (h.ansible("debug", "var=mlflow_host", check=False)["mlflow_host"],
+                              int(h.ansible("debug", "var=mlflow_port", check=False)["mlflow_port"])) for h in tracking}
     time.sleep(3)  # some requests before the first change
     scale(3)
     assert listening_replicas(tracking, bases) == [3, 3]
     for unit in ("mlflow", "mlflow-2", "mlflow-3"):
         assert host.service(unit).is_running, host.run(f"journalctl -u {unit} -n 30 --no-pager").stdout
-    assert probed_replicas(templated) == {node: [base, base + 1, base + 2] for node, base in bases.items()}
+    assert probed_replicas(host, templated) == {node: [base, base + 1, base + 2] for node, (_, base) in bases.items()}
     time.sleep(3)  # requests spread over six replicas
 
     scale(1)
     assert listening_replicas(tracking, bases) == [1, 1]
     assert not host.file("/etc/systemd/system/mlflow-2.service").exists
     assert not host.file("/etc/efficientai/mlflow-3.env").exists
-    assert probed_replicas(templated) == {node: [base] for node, base in bases.items()}
+    assert probed_replicas(host, templated) == {node: [base] for node, (_, base) in bases.items()}
     run_logger.stop()
 
     assert run_logger.failures == [], run_logger.failures[:10]
