@@ -7,7 +7,7 @@ import json
 import threading
 import time
 
-from conftest import DEPLOYMENTS, FLOWERS, SPECIES
+from conftest import DEPLOYMENTS, FLOWERS, SPECIES, tls_context
 
 
 class Poller:
@@ -31,7 +31,7 @@ class Poller:
         while not self.stop.is_set():
             try:
                 if connection is None:
-                    connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                    connection = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=10, context=tls_context())
                 status, body = self.ask(connection, "/classify", {"measurements": FLOWERS})
                 if status != 200 or json.loads(body) != SPECIES:
                     raise AssertionError(f"HTTP {status}: {body[:200]}")

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import DEPLOYMENTS, FLOWERS, SPECIES, classify, http, request_total
+from conftest import DEPLOYMENTS, FLOWERS, SPECIES, classify, front, http, request_total
 
 
 def test_front_and_active_slot_run(host, active, journal):
@@ -32,9 +32,9 @@ def test_malformed_input_is_refused_not_crashed(iris):
 @pytest.mark.parametrize("path", ["/readyz", "/livez", "/healthz"])
 def test_health_endpoints_answer_on_the_front_and_the_slot(iris, active, path):
     slot_port = iris["port"] + 1 + ["a", "b"].index(active()["slot"])
-    for port in (iris["port"], slot_port):
-        status, body = http("GET", f"http://127.0.0.1:{port}{path}")
-        assert status == 200, f"{port}{path}: {body}"
+    for url in (front(iris["port"]), f"http://127.0.0.1:{slot_port}"):
+        status, body = http("GET", f"{url}{path}")
+        assert status == 200, f"{url}{path}: {body}"
 
 
 def test_metrics_count_the_requests(iris):
