@@ -13,14 +13,20 @@ from playbook_run import ansible_playbook  # noqa: E402  pylint: disable=wrong-i
 
 SUPERVISORCTL = "/opt/efficientai/supervisor/venv/bin/supervisorctl -c /opt/efficientai/supervisor/supervisord.conf"
 PYTHON = "/opt/efficientai/mlflow/venv/bin/python"
+# The CA the mlflow role installs beside the server's certificate (mlflow_tls).
+TLS_CA = "/opt/efficientai/mlflow/tls/ca.crt"
 
 
 @pytest.fixture
 def mlflow(host):
+    """The server as the inventory sets it up; with mlflow_tls over HTTPS, and `curl` verifies it."""
     variables = host.ansible.get_variables()
-    return {"url": f"http://127.0.0.1:{variables['mlflow_port']}",
+    tls = bool(variables.get("mlflow_tls", False))
+    return {"url": f"{'https' if tls else 'http'}://127.0.0.1:{variables['mlflow_port']}",
             "admin": variables.get("mlflow_admin_username", "admin"),
-            "password": variables["mlflow_admin_password"]}
+            "password": variables["mlflow_admin_password"],
+            "tls": tls, "ca": TLS_CA if tls else None,
+            "curl": f"curl --cacert {TLS_CA}" if tls else "curl"}
 
 
 @pytest.fixture
@@ -45,7 +51,7 @@ def restart_mlflow(host, on_systemd, mlflow, service_log):
         host.run_test(command)
         deadline = time.time() + 120
         while time.time() < deadline:
-            if host.run(f"curl -sf {mlflow['url']}/health").rc == 0:
+            if host.run(f"{mlflow['curl']} -sf {mlflow['url']}/health").rc == 0:
                 return
             time.sleep(1)
         pytest.fail(f"MLflow did not come back after a restart:\n{service_log()}")
@@ -61,6 +67,8 @@ def tracking_client(host, mlflow):
         env = {"MLFLOW_TRACKING_URI": mlflow["url"], "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
                "MLFLOW_TRACKING_USERNAME": user or mlflow["admin"],
                "MLFLOW_TRACKING_PASSWORD": password or mlflow["password"]}
+        if mlflow["tls"]:
+            env["MLFLOW_TRACKING_SERVER_CERT_PATH"] = mlflow["ca"]
         prefix = " ".join(f"{key}='{value}'" for key, value in env.items())
         result = host.run(f"env {prefix} {PYTHON} /root/tracking_client.py " + " ".join(f"'{a}'" for a in args))
         # MLflow prints "View run ..." lines first; the answer is the last line.

@@ -16,7 +16,7 @@ def changed(output, task):
 
 
 def status(host, mlflow, password):
-    return host.check_output(f"curl -s -o /dev/null -w '%{{http_code}}' -u '{mlflow['admin']}:{password}' "
+    return host.check_output(f"{mlflow['curl']} -s -o /dev/null -w '%{{http_code}}' -u '{mlflow['admin']}:{password}' "
                              f"{mlflow['url']}/api/2.0/mlflow/users/current")
 
 
@@ -41,6 +41,6 @@ def test_rotation_and_migration(host, mlflow, run_playbook, tracking_client):
 
     # Back to the inventory's password, through the API as well.
     body = json.dumps({"username": mlflow["admin"], "password": mlflow["password"], "current_password": NEW})
-    host.run_test(f"curl -sf -u '{mlflow['admin']}:{NEW}' -X PATCH -H 'Content-Type: application/json' "
+    host.run_test(f"{mlflow['curl']} -sf -u '{mlflow['admin']}:{NEW}' -X PATCH -H 'Content-Type: application/json' "
                   f"-d '{body}' {mlflow['url']}/api/2.0/mlflow/users/update-password")
     assert status(host, mlflow, mlflow["password"]) == "200"

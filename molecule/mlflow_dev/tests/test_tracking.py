@@ -12,15 +12,15 @@ API = "/api/2.0/mlflow"
 
 def test_health_and_version(host, mlflow, service_log):
     assert host.socket(f"tcp://127.0.0.1:{mlflow['url'].rsplit(':', 1)[1]}").is_listening, service_log()
-    assert host.check_output(f"curl -sf {mlflow['url']}/health") == "OK"
-    version = host.check_output(f"curl -sf -u {mlflow['admin']}:{mlflow['password']} {mlflow['url']}/version")
+    assert host.check_output(f"{mlflow['curl']} -sf {mlflow['url']}/health") == "OK"
+    version = host.check_output(f"{mlflow['curl']} -sf -u {mlflow['admin']}:{mlflow['password']} {mlflow['url']}/version")
     assert version == host.check_output("/opt/efficientai/mlflow/venv/bin/python -c "
                                         "'import mlflow; print(mlflow.__version__)'")
 
 
 @pytest.mark.parametrize("path", [f"{API}/experiments/search?max_results=1", "/version", "/"])
 def test_anonymous_access_is_refused(host, mlflow, path):
-    assert host.check_output(f"curl -s -o /dev/null -w '%{{http_code}}' '{mlflow['url']}{path}'") == "401"
+    assert host.check_output(f"{mlflow['curl']} -s -o /dev/null -w '%{{http_code}}' '{mlflow['url']}{path}'") == "401"
 
 
 def test_a_run_survives_a_restart(host, tracking_client, restart_mlflow, service_log):

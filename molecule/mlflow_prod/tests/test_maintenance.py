@@ -76,7 +76,7 @@ def test_maintenance_cleans_up_purges_and_vacuums(host, mlflow, tracking_client,
     backdate(40, names["stale"])
     # "purge" was deleted 40 days ago, "binned" just now: gc (30 days) takes only the first.
     for kind in ("purge", "binned"):
-        host.run_test(f"curl -sf -u {mlflow['admin']}:{mlflow['password']} -H 'Content-Type: application/json' "
+        host.run_test(f"{mlflow['curl']} -sf -u {mlflow['admin']}:{mlflow['password']} -H 'Content-Type: application/json' "
                       f"-d '{{\"experiment_id\": \"{runs[kind]['experiment_id']}\"}}' "
                       f"{mlflow['url']}/api/2.0/mlflow/experiments/delete")
     aged = "(EXTRACT(EPOCH FROM now() - interval '40 days') * 1000)::bigint"

@@ -41,8 +41,8 @@ def test_mlflow_urls_verify_the_server(host):
 def test_mlflow_sessions_are_encrypted(host, db_host):
     # A request that needs the database, so that MLflow's pool holds a session.
     variables = host.ansible.get_variables()
-    host.run_test(f"curl -sf -u admin:'{variables['mlflow_admin_password']}' "
-                  "'http://127.0.0.1:15100/api/2.0/mlflow/experiments/search?max_results=1'")
+    host.run_test(f"curl -sf --cacert /opt/efficientai/mlflow/tls/ca.crt -u admin:'{variables['mlflow_admin_password']}' "
+                  "'https://127.0.0.1:15100/api/2.0/mlflow/experiments/search?max_results=1'")
     sessions = db_host.check_output(f'{PSQL} --command "SELECT a.usename, s.ssl, s.version FROM pg_stat_activity a '
                                     "JOIN pg_stat_ssl s USING (pid) WHERE a.usename IN ('mlflow', 'mlflow_auth')\"")
     rows = [row.split("|") for row in sessions.splitlines()]
