@@ -36,7 +36,8 @@ def test_a_broken_patch_rolls_back_the_first_host_and_its_database(host, front, 
     result = run_playbook("patch.yml", "-e", BROKEN)
     output = result.stdout + result.stderr  # failures go to stderr (display_failed_stderr)
     assert result.returncode != 0, output[-5000:]
-    assert "The patch stopped at production-tracking-1: Migrate the auth database" in output, output[-5000:]
+    assert "The patch stopped at production-tracking-1:" in output, output[-5000:]
+    assert "Migrating MLflow's auth database on production-tracking-1 failed" in output, output[-5000:]
     assert "Not patched: production-tracking-2" in output, output[-5000:]
     assert "the database restored from backup set" in output, output[-5000:]
 

@@ -3,6 +3,7 @@ while a client logs runs through the nginx front: not one request fails, every r
 logged is in the tracking store afterwards, and Prometheus probes each replica that runs."""
 
 import json
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -20,8 +21,9 @@ def listening_replicas(tracking_hosts, bases):
 def probed_replicas(host, templated):
     """Per tracking host, the MLflow ports that Prometheus (on the monitoring host, loopback) probes."""
     monitoring = host.get_host(f"ansible://{templated('groups')['monitoring'][0]}", ansible_inventory=host.backend.ansible_inventory)
-    prometheus = templated("hostvars[groups['monitoring'][0]]['monitoring_prometheus_listen_address']")
-    targets = json.loads(monitoring.check_output(f"curl -sf 'http://{prometheus}/api/v1/targets?state=active'"))["data"]["activeTargets"]
+    # Where the unit runs it (the role's default listen address is not an inventory variable).
+    listen = re.search(r"--web\.listen-address=(\S+)", monitoring.check_output("systemctl show prometheus -p ExecStart --value")).group(1)
+    targets = json.loads(monitoring.check_output(f"curl -sf 'http://{listen}/api/v1/targets?state=active'"))["data"]["activeTargets"]
     probed = {}
     for target in targets:
         labels = target["labels"]
