@@ -41,11 +41,12 @@ $(COLLECTION_LINK):
 deploy: setup  ## the development stack on this machine (no root needed)
 	ansible-playbook -i inventories/development playbooks/deploy.yml $(ARGS)
 
-lint: setup  ## yamllint, ansible-lint (production profile), argument specs vs defaults
+lint: setup  ## yamllint, ansible-lint (production profile), argument specs vs defaults, README's network table
 	yamllint --strict .
 	ansible-lint --profile production
 	tools/check-argument-specs
 	tools/check-secret-args
+	tools/check-network-table
 
 sanity: setup  ## ansible-test sanity (offline work-around included)
 	tools/ansible-test sanity
