@@ -60,7 +60,7 @@ def normalize(listener):
         raise AnsibleFilterError(f'a listener must be a mapping, got {listener!r}')
     listener = dict(listener)
     if 'listen' in listener:
-        host, _, port = str(listener.pop('listen')).rpartition(':')
+        host, _colon, port = str(listener.pop('listen')).rpartition(':')
         if not host:
             _fail(listener, 'addresses', f'listen must be host:port, got {port!r}')
         listener.update(addresses=[host.strip('[]')], port=port)
@@ -135,7 +135,7 @@ def firewall_rules(listeners, groups, hostvars, extra_rules=None):
 
 
 def _opens(rule, port, proto, source):
-    first, _, last = rule['port'].partition(':')
+    first, _colon, last = rule['port'].partition(':')
     return (rule.get('proto', 'tcp') == proto and int(first) <= port <= int(last or first)
             and (not rule['sources'] or any(ipaddress.ip_address(source) in ipaddress.ip_network(s, strict=False)
                                             for s in rule['sources'])))
@@ -148,7 +148,7 @@ def connection_matrix(rules_by_host, destinations, sources, ssh_port=22):
     ports = {(ssh_port, 'tcp', 'ssh')}
     for rules in rules_by_host.values():
         for rule in rules:
-            first, _, last = str(rule['port']).partition(':')
+            first, _colon, last = str(rule['port']).partition(':')
             ports.update((port, rule.get('proto', 'tcp'), rule['name']) for port in range(int(first), int(last or first) + 1))
     rows = []
     for destination, _address in sorted(destinations.items()):

@@ -26,6 +26,8 @@ def tls_context():
 def front(port):
     """Base URL of a service port (the HAProxy front)."""
     return f"https://127.0.0.1:{port}"
+
+
 # Known flowers (sepal length, sepal width, petal length, petal width in cm) and their species.
 FLOWERS = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5]]
 SPECIES = ["setosa", "virginica", "versicolor"]

@@ -9,7 +9,7 @@ import json
 import os
 import subprocess
 import tempfile
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 import pytest
 from conftest import REPO, run_playbook, recaps

@@ -47,14 +47,14 @@ def test_scale_out_and_in_under_load(host, run_logger, front, templated):
     assert listening_replicas(tracking, bases) == [3, 3]
     for unit in ("mlflow", "mlflow-2", "mlflow-3"):
         assert host.service(unit).is_running, host.run(f"journalctl -u {unit} -n 30 --no-pager").stdout
-    assert probed_replicas(host, templated) == {node: [base, base + 1, base + 2] for node, (_, base) in bases.items()}
+    assert probed_replicas(host, templated) == {node: [base, base + 1, base + 2] for node, (_address, base) in bases.items()}
     time.sleep(3)  # requests spread over six replicas
 
     scale(1)
     assert listening_replicas(tracking, bases) == [1, 1]
     assert not host.file("/etc/systemd/system/mlflow-2.service").exists
     assert not host.file("/etc/efficientai/mlflow-3.env").exists
-    assert probed_replicas(host, templated) == {node: [base] for node, (_, base) in bases.items()}
+    assert probed_replicas(host, templated) == {node: [base] for node, (_address, base) in bases.items()}
     run_logger.stop()
 
     assert run_logger.failures == [], run_logger.failures[:10]

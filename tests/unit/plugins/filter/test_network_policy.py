@@ -78,7 +78,7 @@ def test_the_matrix_follows_the_rules_with_ssh_open_everywhere():
     assert matrix[('track-1', 'db', 5432)] and matrix[('ops', 'db', 5432)]
     assert not matrix[('outsider', 'db', 5432)]
     assert matrix[('outsider', 'ops', 443)] and not matrix[('outsider', 'db', 443)]
-    assert all(matrix[(source, destination, 22)] for source, destination, _ in matrix if source != destination)
+    assert all(matrix[(source, destination, 22)] for source, destination, _port in matrix if source != destination)
     assert ('ops', 'ops', 443) not in matrix  # a host does not probe itself
 
 
