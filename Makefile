@@ -71,6 +71,7 @@ test:  ## everything CI runs, with each stage's time
 	for stage in lint sanity units build; do tools/stage $$stage $(MAKE) -s $$stage || failed=1; done; \
 	$(if $(filter common,$(SCENARIOS)),tools/stage molecule:common $(MAKE) -s molecule S=common || failed=1;) \
 	tools/run-scenarios $(LANES) $(filter-out common,$(SCENARIOS)) || failed=1; \
+	tools/failed-tails $$STAGE_LOG; \
 	echo; echo "stage                         seconds  result"; \
 	awk '{ printf "%-30s %7d  %s\n", $$1, $$2, $$3 }' $$STAGE_LOG; \
 	printf '%-30s %7d  (%s lanes for molecule)\n' "wall time" $$(( $$(date +%s) - start )) $(LANES); \

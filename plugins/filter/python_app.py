@@ -1,0 +1,54 @@
+# Copyright: (c) 2026, EfficientAI platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The commands that build an application's virtual environment (`_common` python_app), with
+uv or with pip. An index URL may carry credentials, so it never goes on a command line or in the
+environment: a shell reads it from stdin into the installer's own variable."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+INSTALLERS = ('uv', 'pip')
+_INDEX_VARIABLE = {'uv': 'UV_DEFAULT_INDEX', 'pip': 'PIP_INDEX_URL'}
+
+
+def _index_on_stdin(variable, argv):
+    return ['sh', '-c', f'IFS= read -r {variable} && export {variable} && exec "$@"', 'install'] + argv
+
+
+def python_app_commands(app, venv, uv='', proxy=''):
+    """Return {create, install, environment} for building `venv` from `app` (python, packages,
+    pip_index_url, pip_wheelhouse, pip_offline, pip_extra_args): uv's when `uv` is the path of a
+    uv executable, else the interpreter's venv module and the new environment's pip."""
+    if not isinstance(app, dict) or not app.get('packages'):
+        raise AnsibleFilterError('python_app_commands expects an application with a list of packages')
+    if not venv:
+        raise AnsibleFilterError('python_app_commands needs the path of the virtual environment')
+    installer = 'uv' if uv else 'pip'
+    sources = [arg for arg in ('--find-links', app.get('pip_wheelhouse')) if app.get('pip_wheelhouse')]
+    offline = bool(app.get('pip_offline'))
+    if installer == 'uv':
+        create = [uv, 'venv', '--quiet', '--python', app['python'], venv]
+        install = ([uv, 'pip', 'install', '--quiet', '--python', f'{venv}/bin/python'] + sources
+                   + (['--offline', '--no-index'] if offline else []))
+        # The platform's certificate store holds a corporate CA as it does for pip; the
+        # interpreter is always given, so uv never downloads one.
+        environment = {'UV_SYSTEM_CERTS': '1', 'UV_PYTHON_DOWNLOADS': 'never', 'UV_NO_PROGRESS': '1'}
+    else:
+        create = [app['python'], '-m', 'venv', venv]
+        install = ([f'{venv}/bin/pip', 'install', '--quiet', '--disable-pip-version-check'] + sources
+                   + (['--no-index'] if offline else []))
+        environment = {}
+    if proxy:
+        environment.update({'HTTPS_PROXY': proxy, 'HTTP_PROXY': proxy})
+    install += list(app.get('pip_extra_args') or []) + list(app['packages'])
+    if app.get('pip_index_url'):
+        install = _index_on_stdin(_INDEX_VARIABLE[installer], install)
+    return {'create': create, 'install': install, 'environment': environment, 'installer': installer}
+
+
+class FilterModule:
+    """Virtual environments of the applications."""
+
+    def filters(self):
+        return {'python_app_commands': python_app_commands}

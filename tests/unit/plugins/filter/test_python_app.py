@@ -1,0 +1,66 @@
+"""Unit tests of the python_app_commands filter."""
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.efficientai.mlops.plugins.filter.python_app import python_app_commands
+
+VENV = '/opt/efficientai/mlflow/venvs/abc'
+UV = '/opt/efficientai/tools/uv-0.13.9/bin/uv'
+
+
+def app(**fields):
+    return dict({'python': '/usr/bin/python3', 'packages': ['mlflow[auth]==3.17.2', 'psycopg2-binary==2.9.13'],
+                 'pip_index_url': '', 'pip_wheelhouse': '', 'pip_offline': False, 'pip_extra_args': []}, **fields)
+
+
+def test_uv_makes_the_venv_from_the_given_interpreter_and_installs_into_it():
+    commands = python_app_commands(app(), VENV, uv=UV)
+    assert commands['installer'] == 'uv'
+    assert commands['create'] == [UV, 'venv', '--quiet', '--python', '/usr/bin/python3', VENV]
+    assert commands['install'][:6] == [UV, 'pip', 'install', '--quiet', '--python', VENV + '/bin/python']
+    assert commands['install'][-2:] == ['mlflow[auth]==3.17.2', 'psycopg2-binary==2.9.13']
+    assert commands['environment']['UV_PYTHON_DOWNLOADS'] == 'never'
+    assert commands['environment']['UV_SYSTEM_CERTS'] == '1'
+
+
+def test_pip_without_uv():
+    commands = python_app_commands(app(), VENV)
+    assert commands['installer'] == 'pip'
+    assert commands['create'] == ['/usr/bin/python3', '-m', 'venv', VENV]
+    assert commands['install'][0] == VENV + '/bin/pip'
+    assert commands['environment'] == {}
+
+
+@pytest.mark.parametrize('uv, offline_flags', [(UV, ['--offline', '--no-index']), ('', ['--no-index'])])
+def test_an_offline_wheelhouse(uv, offline_flags):
+    install = python_app_commands(app(pip_wheelhouse='/srv/wheels', pip_offline=True), VENV, uv=uv)['install']
+    assert install[install.index('--find-links') + 1] == '/srv/wheels'
+    assert all(flag in install for flag in offline_flags)
+
+
+@pytest.mark.parametrize('uv, variable', [(UV, 'UV_DEFAULT_INDEX'), ('', 'PIP_INDEX_URL')])
+def test_an_index_url_is_read_from_stdin_never_put_on_the_command_line(uv, variable):
+    url = 'https://user:s3cret@pypi.example.com/simple'
+    commands = python_app_commands(app(pip_index_url=url), VENV, uv=uv)
+    assert commands['install'][:2] == ['sh', '-c']
+    assert f'read -r {variable}' in commands['install'][2]
+    assert not any('s3cret' in arg for arg in commands['install'] + commands['create'])
+    assert not any('s3cret' in value for value in commands['environment'].values())
+
+
+def test_the_proxy_goes_to_both_installers():
+    for uv in (UV, ''):
+        environment = python_app_commands(app(), VENV, uv=uv, proxy='http://10.0.0.1:3128')['environment']
+        assert environment['HTTPS_PROXY'] == environment['HTTP_PROXY'] == 'http://10.0.0.1:3128'
+
+
+def test_extra_arguments_come_before_the_packages():
+    install = python_app_commands(app(pip_extra_args=['--no-deps']), VENV, uv=UV)['install']
+    assert install[-3:] == ['--no-deps', 'mlflow[auth]==3.17.2', 'psycopg2-binary==2.9.13']
+
+
+@pytest.mark.parametrize('bad, venv', [({'python': '/usr/bin/python3', 'packages': []}, VENV), (app(), ''), ('mlflow', VENV)])
+def test_refuses_what_cannot_be_built(bad, venv):
+    with pytest.raises(AnsibleFilterError):
+        python_app_commands(bad, venv)
