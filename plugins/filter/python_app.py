@@ -28,7 +28,9 @@ def python_app_commands(app, venv, uv='', proxy=''):
     sources = [arg for arg in ('--find-links', app.get('pip_wheelhouse')) if app.get('pip_wheelhouse')]
     offline = bool(app.get('pip_offline'))
     if installer == 'uv':
-        create = [uv, 'venv', '--quiet', '--python', app['python'], venv]
+        # Seeded with pip like `python -m venv`: tools run inside the environment expect it
+        # (`bentoml build` installs its own uv with the environment's pip).
+        create = [uv, 'venv', '--quiet', '--seed', '--python', app['python'], venv]
         install = ([uv, 'pip', 'install', '--quiet', '--python', f'{venv}/bin/python'] + sources
                    + (['--offline', '--no-index'] if offline else []))
         # The platform's certificate store holds a corporate CA as it does for pip; the

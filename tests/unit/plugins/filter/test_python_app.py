@@ -14,10 +14,10 @@ def app(**fields):
                  'pip_index_url': '', 'pip_wheelhouse': '', 'pip_offline': False, 'pip_extra_args': []}, **fields)
 
 
-def test_uv_makes_the_venv_from_the_given_interpreter_and_installs_into_it():
+def test_uv_makes_a_venv_with_pip_from_the_given_interpreter_and_installs_into_it():
     commands = python_app_commands(app(), VENV, uv=UV)
     assert commands['installer'] == 'uv'
-    assert commands['create'] == [UV, 'venv', '--quiet', '--python', '/usr/bin/python3', VENV]
+    assert commands['create'] == [UV, 'venv', '--quiet', '--seed', '--python', '/usr/bin/python3', VENV]
     assert commands['install'][:6] == [UV, 'pip', 'install', '--quiet', '--python', VENV + '/bin/python']
     assert commands['install'][-2:] == ['mlflow[auth]==3.17.2', 'psycopg2-binary==2.9.13']
     assert commands['environment']['UV_PYTHON_DOWNLOADS'] == 'never'
