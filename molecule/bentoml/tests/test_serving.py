@@ -45,8 +45,8 @@ def test_metrics_count_the_requests(iris):
 
 
 def test_workers_run_unprivileged(host, iris):
-    workers = host.process.filter(comm="python3")
-    serving = [p for p in workers if "_bentoml_impl.worker.service" in p.args]
+    # By their arguments: the interpreter's name depends on how the venv was made (pip: python3, uv: python3.11).
+    serving = [p for p in host.process.filter() if "_bentoml_impl.worker.service" in p.args]
     assert len(serving) == iris["workers"]
     assert {p.user for p in serving} == {"bentoml"}
     assert host.process.get(comm="haproxy").user == "bentoml"

@@ -1,8 +1,8 @@
 """playbooks/patch.yml to a deliberately broken version: MLflow 3.17.1 with Flask-WTF 0.14.3,
 which installs and migrates the tracking schema, then fails on the auth app (Flask-WTF 0.14
 needs an older Werkzeug), so the database may be half migrated. The patch takes the pre-patch
-backup, rolls the first tracking host back to its previous environment, restores the database
-from that backup, leaves the second host untouched, stops with a report, and leaves the stack
+backup, rolls the first tracking host back to its previous environment, restores MLflow's databases
+(not Airflow's) from that backup, leaves the second host untouched, stops with a report, and leaves the stack
 healthy with its data."""
 
 from conftest import run_playbook
@@ -16,9 +16,9 @@ def venv_state(host):
     return host.check_output("readlink /opt/efficientai/mlflow/venv"), host.check_output("ls /opt/efficientai/mlflow/venvs")
 
 
-def database_oid(db, port):
-    """pg_database's oid of MLflow's database: a restore drops and re-creates it."""
-    return db.check_output(f"runuser -u postgres -- psql -p {port} -Atc \"SELECT oid FROM pg_database WHERE datname = 'mlflow'\"")
+def database_oid(db, port, name="mlflow"):
+    """pg_database's oid of a database: a restore drops and re-creates it."""
+    return db.check_output(f"runuser -u postgres -- psql -p {port} -Atc \"SELECT oid FROM pg_database WHERE datname = '{name}'\"")
 
 
 def test_a_broken_patch_rolls_back_the_first_host_and_its_database(host, front, templated):
@@ -32,6 +32,7 @@ def test_a_broken_patch_rolls_back_the_first_host_and_its_database(host, front, 
     sets_before = set(db.check_output("ls /var/backups/efficientai").split())
     port = templated("postgres_port")
     oid_before = database_oid(db, port)
+    airflow_oid_before = database_oid(db, port, "airflow")
 
     result = run_playbook("patch.yml", "-e", BROKEN)
     output = result.stdout + result.stderr  # failures go to stderr (display_failed_stderr)
@@ -46,6 +47,8 @@ def test_a_broken_patch_rolls_back_the_first_host_and_its_database(host, front, 
     new_sets = set(db.check_output("ls /var/backups/efficientai").split()) - sets_before
     assert any(db.file(f"/var/backups/efficientai/{name}/manifest.json").exists for name in new_sets), new_sets
     assert database_oid(db, port) != oid_before
+    # Only MLflow's databases: Airflow's, on the same server and in the same set, kept running.
+    assert database_oid(db, port, "airflow") == airflow_oid_before
 
     # The first host is back on its environment and schema version; the broken environment
     # is kept next to it (the next install prunes it) and the rollback target is the good one.
