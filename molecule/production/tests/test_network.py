@@ -120,7 +120,7 @@ def test_every_connection_the_inventory_allows_works_and_no_other(addresses, rul
 
 def test_the_outsider_reaches_only_ssh_and_the_front(addresses, rules):
     # A full TCP scan (SYN, every port) of every host by Debian's nmap.
-    scan = docker(OUTSIDER, "nmap", "-Pn", "-n", "-sS", "-p-", "-T4", "--min-rate", "5000", "--max-retries", "2",
+    scan = docker(OUTSIDER, "nmap", "-Pn", "-n", "-sS", "-p-", "-T4", "--min-rate", "15000", "--max-retries", "1",
                   "-oX", "-", *addresses.values()).stdout
     with open(os.path.join(ARTIFACTS, "nmap-outsider.xml"), "w", encoding="utf-8") as report:
         report.write(scan)
