@@ -5,24 +5,18 @@
 from __future__ import annotations
 
 import plistlib
-import re
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
-_ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SHELL_ESCAPED = re.compile(r'([\\"$`])')
+from ansible_collections.efficientai.mlops.plugins.module_utils._service import env_value, render_env
 
 
 def _text(value, what):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if not isinstance(value, (str, int, float)):
-        raise AnsibleFilterError(f"{what} must be a string or number, got {type(value).__name__}")
-    text = str(value)
-    if "\n" in text or "\0" in text:
-        raise AnsibleFilterError(f"{what} must not contain a newline or NUL character")
-    return text
+    try:
+        return env_value(value, what)
+    except ValueError as error:
+        raise AnsibleFilterError(str(error)) from None
 
 
 def _bool(value, what):
@@ -34,16 +28,10 @@ def _bool(value, what):
 
 def env_file(variables):
     """Return the content of an environment file for systemd and sh."""
-    if not isinstance(variables, dict):
-        raise AnsibleFilterError(f"env_file expects a dict, got {type(variables).__name__}")
-    lines = []
-    for key in sorted(variables):
-        if not isinstance(key, str) or not _ENV_KEY.match(key):
-            raise AnsibleFilterError(f"env_file: {key!r} is not a valid environment variable name")
-        value = _text(variables[key], f"env_file: the value of {key}")
-        escaped = _SHELL_ESCAPED.sub(r"\\\1", value)
-        lines.append(f'{key}="{escaped}"')
-    return "".join(line + "\n" for line in lines)
+    try:
+        return render_env(variables)
+    except ValueError as error:
+        raise AnsibleFilterError(str(error)) from None
 
 
 def systemd_command(argv):

@@ -1,0 +1,351 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, EfficientAI platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: service
+short_description: One systemd service of the collection in one call - unit, environment file, state, readiness
+version_added: 0.2.0
+description:
+  - Writes the unit file and the environment file (mode 0600, owned by the service user), reloads systemd when
+    the unit changed, enables or disables it, starts, stops or restarts it (a restart when its unit or
+    environment changed, or when O(restart) is set) and waits until it is ready (its port, then an HTTP path).
+  - A service that does not become ready fails the task with the last lines of its journal.
+  - The _common role's C(service) entry point calls it under systemd; supervisor and launchd stay on that entry
+    point's tasks.
+options:
+  name:
+    description: The unit's name, without C(.service).
+    type: str
+    required: true
+  state:
+    description: C(absent) stops and disables the service and removes its unit and environment file.
+    type: str
+    choices: [started, stopped, absent]
+    default: started
+  enabled:
+    description: Start it at boot (only with O(state=started); otherwise it is disabled).
+    type: bool
+    default: true
+  restart:
+    description: Restart it even when neither its unit nor its environment changed (its configuration did).
+    type: bool
+    default: false
+  unit:
+    description: The unit file's content. Required unless O(state=absent).
+    type: str
+  environment:
+    description: Variables of the environment file.
+    type: dict
+    default: {}
+  secret_environment:
+    description: More variables of the environment file; their values are censored in diffs and results.
+    type: dict
+    default: {}
+  env_file:
+    description: Path of the environment file.
+    type: path
+    required: true
+  owner:
+    description: Owner of the environment file (the service user).
+    type: str
+    default: root
+  group:
+    description: Group of the environment file.
+    type: str
+    default: root
+  directories:
+    description: Directories made first (mode 0755) when they do not exist.
+    type: list
+    elements: path
+    default: []
+  ready:
+    description: How to tell that the service is ready (only with O(state=started), not in check mode).
+    type: dict
+    suboptions:
+      host:
+        description: Address the service listens on.
+        type: str
+        default: 127.0.0.1
+      port:
+        description: Its port; V(0) does not wait.
+        type: int
+        default: 0
+      path:
+        description: An HTTP path that must answer 200 once the port is open (empty - the port only).
+        type: str
+        default: ''
+      https:
+        description: Ask over HTTPS, the certificate verified against O(ready.ca_path) (or the system's CAs).
+        type: bool
+        default: false
+      ca_path:
+        description: CA bundle for O(ready.https).
+        type: path
+      timeout:
+        description: Seconds to wait in all.
+        type: int
+        default: 90
+  unit_dir:
+    description: Where unit files are written.
+    type: path
+    default: /etc/systemd/system
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: It reports what it would write and which state it would change; it does not wait for readiness.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+    details: The unit and the environment file, with the values of O(secret_environment) censored.
+author:
+  - EfficientAI platform team (@efficientai)
+"""
+
+EXAMPLES = r"""
+- name: Run MLflow
+  efficientai.mlops.service:
+    name: mlflow
+    unit: "{{ lookup('ansible.builtin.template', 'systemd.service.j2') }}"
+    env_file: /etc/efficientai/mlflow.env
+    environment: {MLFLOW_AUTH_CONFIG_PATH: /etc/efficientai/mlflow-auth.ini}
+    secret_environment: {MLFLOW_FLASK_SERVER_SECRET_KEY: "{{ vault_flask_secret }}"}
+    owner: mlflow
+    group: mlflow
+    ready: {host: 127.0.0.1, port: 5000, path: /health}
+"""
+
+RETURN = r"""
+unit_changed:
+  description: The unit file was (or would be) written.
+  returned: always
+  type: bool
+env_changed:
+  description: The environment file was (or would be) written, or its owner or mode fixed.
+  returned: always
+  type: bool
+restarted:
+  description: The service was (or would be) restarted.
+  returned: always
+  type: bool
+active:
+  description: Whether it runs after the call (what it would be in check mode).
+  returned: always
+  type: bool
+"""
+
+import grp
+import os
+import pwd
+import socket
+import tempfile
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.urls import open_url
+
+from ansible_collections.efficientai.mlops.plugins.module_utils._service import censor_env_text, render_env
+
+
+def read_text(path):
+    try:
+        with open(path, encoding="utf-8") as stream:
+            return stream.read()
+    except FileNotFoundError:
+        return None
+
+
+def write_file(path, content, mode, uid=0, gid=0):
+    """Atomically: a temporary file in the same directory, its mode and owner set before it is renamed."""
+    fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=f".{os.path.basename(path)}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(content)
+        os.chmod(temporary, mode)
+        os.chown(temporary, uid, gid)
+        os.rename(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+class Systemd:
+    def __init__(self, module, name):
+        self.module = module
+        self.unit = f"{name}.service"
+        self.systemctl = module.get_bin_path("systemctl", required=True)
+
+    def run(self, *args, check=True):
+        rc, out, err = self.module.run_command([self.systemctl, *args])
+        if check and rc != 0:
+            self.module.fail_json(msg=f"systemctl {' '.join(args)} failed (exit {rc}): {err.strip() or out.strip()}",
+                                  journal=self.journal())
+        return rc, out.strip()
+
+    def active(self):
+        return self.run("is-active", "--quiet", self.unit, check=False)[0] == 0
+
+    def enabled(self):
+        return self.run("is-enabled", self.unit, check=False)[1] in ("enabled", "enabled-runtime")
+
+    def journal(self, lines=40):
+        journalctl = self.module.get_bin_path("journalctl")
+        if not journalctl:
+            return ""
+        _rc, out, err = self.module.run_command([journalctl, "--unit", self.unit, "--lines", str(lines), "--no-pager"])
+        return out + err
+
+
+def wait_ready(ready):
+    """None when the service answers within the timeout, else why not."""
+    deadline = time.monotonic() + ready["timeout"]
+    host = ready["host"]
+    problem = f"port {ready['port']} of {host} did not open"
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, ready["port"]), timeout=2):
+                break
+        except OSError as error:
+            problem = f"port {ready['port']} of {host}: {error}"
+        time.sleep(1)
+    else:
+        return problem
+    if not ready["path"]:
+        return None
+    netloc = f"[{host}]" if ":" in host else host
+    url = f"{'https' if ready['https'] else 'http'}://{netloc}:{ready['port']}{ready['path']}"
+    while True:
+        try:
+            with open_url(url, timeout=5, validate_certs=True, ca_path=ready.get("ca_path")) as answer:
+                if answer.status == 200:
+                    return None
+                problem = f"{url} answered {answer.status}"
+        except Exception as error:  # any failure to answer is retried until the deadline
+            problem = f"{url}: {error}"
+        if time.monotonic() >= deadline:
+            return problem
+        time.sleep(2)
+
+
+def ids(module, owner, group):
+    """The owner's and group's numbers; in check mode on a new host (the role has not made the
+    user yet) None."""
+    try:
+        return pwd.getpwnam(owner).pw_uid, grp.getgrnam(group).gr_gid
+    except KeyError as error:
+        if module.check_mode:
+            return None, None
+        module.fail_json(msg=f"service {module.params['name']}: no such user or group on this host: {error}")
+
+
+def file_needs_attributes(path, mode, uid, gid):
+    status = os.stat(path)
+    return status.st_mode & 0o7777 != mode or status.st_uid != uid or status.st_gid != gid
+
+
+def remove(module, systemd, unit_path, env_path):
+    present = [path for path in (unit_path, env_path) if os.path.exists(path)]
+    changed = bool(present) or systemd.active()
+    if changed and not module.check_mode:
+        if os.path.exists(unit_path):
+            systemd.run("disable", "--now", systemd.unit, check=False)
+        for path in present:
+            os.unlink(path)
+        systemd.run("daemon-reload")
+    module.exit_json(changed=changed, unit_changed=unit_path in present, env_changed=env_path in present,
+                     restarted=False, active=False)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "name": {"type": "str", "required": True},
+            "state": {"type": "str", "choices": ["started", "stopped", "absent"], "default": "started"},
+            "enabled": {"type": "bool", "default": True},
+            "restart": {"type": "bool", "default": False},
+            "unit": {"type": "str"},
+            "environment": {"type": "dict", "default": {}},
+            "secret_environment": {"type": "dict", "default": {}, "no_log": True},
+            "env_file": {"type": "path", "required": True},
+            "owner": {"type": "str", "default": "root"},
+            "group": {"type": "str", "default": "root"},
+            "directories": {"type": "list", "elements": "path", "default": []},
+            "ready": {"type": "dict", "options": {
+                "host": {"type": "str", "default": "127.0.0.1"},
+                "port": {"type": "int", "default": 0},
+                "path": {"type": "str", "default": ""},
+                "https": {"type": "bool", "default": False},
+                "ca_path": {"type": "path"},
+                "timeout": {"type": "int", "default": 90},
+            }},
+            "unit_dir": {"type": "path", "default": "/etc/systemd/system"},
+        },
+        required_if=[("state", "started", ["unit"]), ("state", "stopped", ["unit"])],
+        supports_check_mode=True,
+    )
+    params = module.params
+    systemd = Systemd(module, params["name"])
+    unit_path = os.path.join(params["unit_dir"], systemd.unit)
+    env_path = params["env_file"]
+    if params["state"] == "absent":
+        remove(module, systemd, unit_path, env_path)
+
+    secrets = params["secret_environment"]
+    try:
+        env_content = render_env({**params["environment"], **secrets})
+    except ValueError as error:
+        module.fail_json(msg=f"service {params['name']}: {error}")
+    uid, gid = ids(module, params["owner"], params["group"])
+    missing_dirs = [path for path in params["directories"] if not os.path.isdir(path)]
+    old_unit, old_env = read_text(unit_path), read_text(env_path)
+    unit_changed = old_unit != params["unit"]
+    env_changed = old_env != env_content
+    env_attributes = not env_changed and uid is not None and file_needs_attributes(env_path, 0o600, uid, gid)
+
+    want_active = params["state"] == "started"
+    want_enabled = want_active and params["enabled"]
+    was_active, was_enabled = systemd.active(), systemd.enabled()
+    restart = want_active and was_active and (unit_changed or env_changed or params["restart"])
+    changed = bool(missing_dirs or unit_changed or env_changed or env_attributes or restart
+                   or want_active != was_active or want_enabled != was_enabled)
+
+    diff = {"before": {}, "after": {}}
+    if unit_changed:
+        diff["before"]["unit"], diff["after"]["unit"] = old_unit or "", params["unit"]
+    if env_changed:
+        diff["before"]["env_file"] = censor_env_text(old_env or "", secrets)
+        diff["after"]["env_file"] = render_env({**params["environment"], **secrets}, censor=secrets)
+    result = {"changed": changed, "unit_changed": unit_changed, "env_changed": env_changed or env_attributes,
+              "restarted": restart, "active": want_active, "diff": diff}
+    if module.check_mode:
+        module.exit_json(**result)
+
+    for path in missing_dirs:
+        os.makedirs(path, mode=0o755, exist_ok=True)
+    if env_changed or env_attributes:
+        write_file(env_path, env_content, 0o600, uid, gid)
+    if unit_changed:
+        write_file(unit_path, params["unit"], 0o644)
+        systemd.run("daemon-reload")
+    if want_enabled != was_enabled:
+        systemd.run("enable" if want_enabled else "disable", systemd.unit)
+    if restart:
+        systemd.run("restart", systemd.unit)
+    elif want_active != was_active:
+        systemd.run("start" if want_active else "stop", systemd.unit)
+
+    # Also when nothing changed: a service that runs but does not answer fails the deploy.
+    ready = params["ready"]
+    if want_active and ready and ready["port"] > 0:
+        problem = wait_ready(ready)
+        if problem:
+            module.fail_json(msg=f"{params['name']} did not become ready within {ready['timeout']} s (systemd): {problem}\n"
+                                 f"Last log lines:\n{systemd.journal()}", **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

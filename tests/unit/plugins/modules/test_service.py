@@ -1,0 +1,171 @@
+"""Unit tests of the service module, against a stand-in for systemctl and journalctl."""
+
+import grp
+import os
+import pwd
+import socket
+from unittest import mock
+
+import pytest
+from ansible.module_utils import basic
+
+from ansible_collections.efficientai.mlops.plugins.modules import service
+
+UNIT = "[Service]\nExecStart=/opt/app/bin/app\n"
+USER = pwd.getpwuid(os.getuid()).pw_name
+GROUP = grp.getgrgid(os.getgid()).gr_name
+
+
+class FakeSystemd:
+    """systemctl's answers for one unit, and every command the module ran."""
+
+    def __init__(self, active=False, enabled=False, fails=()):
+        self.active, self.enabled, self.fails, self.commands = active, enabled, set(fails), []
+
+    def __call__(self, argv, **_kwargs):
+        command, args = os.path.basename(argv[0]), argv[1:]
+        if command == "journalctl":
+            return 0, "app[1]: Traceback: address already in use\n", ""
+        self.commands.append(args[0])
+        if args[0] in self.fails:
+            return 1, "", f"Job for app.service failed ({args[0]})"
+        if args[0] == "is-active":
+            return (0 if self.active else 3), "", ""
+        if args[0] == "is-enabled":
+            return 0, "enabled" if self.enabled else "disabled", ""
+        self.active = {"start": True, "restart": True, "stop": False, "disable": self.active and "--now" not in args}.get(
+            args[0], self.active)
+        self.enabled = {"enable": True, "disable": False}.get(args[0], self.enabled)
+        return 0, "", ""
+
+    def changes(self):
+        return [c for c in self.commands if c not in ("is-active", "is-enabled")]
+
+
+def standing_in(fake):
+    return mock.patch.multiple(basic.AnsibleModule, run_command=lambda _self, argv, **kw: fake(argv, **kw),
+                               get_bin_path=lambda _self, name, **_kw: f"/bin/{name}")
+
+
+@pytest.fixture
+def systemd():
+    fake = FakeSystemd()
+    with standing_in(fake):
+        yield fake
+
+
+@pytest.fixture
+def args(tmp_path):
+    (tmp_path / "units").mkdir()
+    return {"name": "app", "unit": UNIT, "env_file": str(tmp_path / "etc" / "app.env"), "unit_dir": str(tmp_path / "units"),
+            "owner": USER, "group": GROUP, "directories": [str(tmp_path / "etc"), str(tmp_path / "log")],
+            "environment": {"PORT": 5000}, "secret_environment": {"TOKEN": "s3cret-value"}}
+
+
+def test_the_first_call_changes_and_the_second_does_not(systemd, args, run_module):
+    first = run_module(service, args)
+    assert first["changed"] and first["unit_changed"] and first["env_changed"]
+    assert systemd.changes() == ["daemon-reload", "enable", "start"]
+    env = os.stat(args["env_file"])
+    assert env.st_mode & 0o777 == 0o600 and env.st_uid == os.getuid()
+    assert open(args["env_file"], encoding="utf-8").read() == 'PORT="5000"\nTOKEN="s3cret-value"\n'
+    assert open(os.path.join(args["unit_dir"], "app.service"), encoding="utf-8").read() == UNIT
+    systemd.commands.clear()
+    second = run_module(service, args)
+    assert not second["changed"] and systemd.changes() == []
+
+
+def test_check_mode_predicts_the_real_run_and_changes_nothing(systemd, args, run_module):
+    predicted = run_module(service, args, check_mode=True)
+    assert predicted["changed"] and systemd.changes() == [] and not os.path.exists(args["env_file"])
+    real = run_module(service, args)
+    assert {k: real[k] for k in ("changed", "unit_changed", "env_changed", "restarted", "active")} == \
+        {k: predicted[k] for k in ("changed", "unit_changed", "env_changed", "restarted", "active")}
+    assert not run_module(service, args, check_mode=True)["changed"]
+
+
+def test_a_changed_environment_restarts_and_the_diff_censors_secrets(systemd, args, run_module):
+    run_module(service, args)
+    systemd.commands.clear()
+    changed = dict(args, environment={"PORT": 5001}, secret_environment={"TOKEN": "n3w-secret"})
+    result = run_module(service, changed)
+    assert result["changed"] and result["restarted"] and not result["unit_changed"]
+    assert systemd.changes() == ["restart"]
+    diff = result["diff"]
+    assert diff["after"]["env_file"] == 'PORT="5001"\nTOKEN="********"\n'
+    assert diff["before"]["env_file"] == 'PORT="5000"\nTOKEN="********"\n'
+    assert "secret" not in repr(result)
+
+
+def test_a_changed_unit_reloads_systemd_and_restarts(systemd, args, run_module):
+    run_module(service, args)
+    systemd.commands.clear()
+    result = run_module(service, dict(args, unit=UNIT + "MemoryMax=1G\n"))
+    assert result["unit_changed"] and result["diff"]["after"]["unit"].endswith("MemoryMax=1G\n")
+    assert systemd.changes() == ["daemon-reload", "restart"]
+
+
+def test_restart_on_request_and_stop(systemd, args, run_module):
+    run_module(service, args)
+    systemd.commands.clear()
+    assert run_module(service, dict(args, restart=True))["restarted"] and systemd.changes() == ["restart"]
+    systemd.commands.clear()
+    stopped = run_module(service, dict(args, state="stopped"))
+    assert stopped["changed"] and systemd.changes() == ["disable", "stop"] and not systemd.active
+
+
+def test_a_wrong_mode_or_owner_of_the_environment_file_is_fixed(systemd, args, run_module):
+    run_module(service, args)
+    os.chmod(args["env_file"], 0o644)
+    result = run_module(service, args)
+    assert result["changed"] and result["env_changed"] and os.stat(args["env_file"]).st_mode & 0o777 == 0o600
+
+
+def test_absent_stops_and_removes_everything(systemd, args, run_module):
+    run_module(service, args)
+    systemd.commands.clear()
+    assert run_module(service, dict(args, state="absent"), check_mode=True)["changed"] and systemd.changes() == []
+    result = run_module(service, dict(args, state="absent"))
+    assert result["changed"] and systemd.changes() == ["disable", "daemon-reload"] and not systemd.active
+    assert not os.path.exists(args["env_file"]) and not os.listdir(args["unit_dir"])
+    assert not run_module(service, dict(args, state="absent"))["changed"]
+
+
+def test_it_waits_for_the_http_path(systemd, args, run_module, fake_http):
+    fake_http.answer("GET", "/health", 503)
+    fake_http.answer("GET", "/health", 200)
+    port = int(fake_http.url.rsplit(":", 1)[1])
+    result = run_module(service, dict(args, ready={"port": port, "path": "/health", "timeout": 20}))
+    assert not result.get("failed"), result
+    assert len(fake_http.calls("GET", "/health")) == 2
+
+
+def test_a_service_that_does_not_become_ready_fails_with_its_journal(systemd, args, run_module):
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    result = run_module(service, dict(args, ready={"port": port, "timeout": 2}))
+    assert result["failed"]
+    assert f"app did not become ready within 2 s (systemd): port {port} of 127.0.0.1" in result["msg"]
+    assert "address already in use" in result["msg"]
+
+
+def test_a_failing_start_reports_systemctl_and_the_journal(args, run_module):
+    fake = FakeSystemd(fails={"start"})
+    with standing_in(fake):
+        result = run_module(service, args)
+    assert result["failed"] and "systemctl start app.service failed (exit 1)" in result["msg"]
+    assert "address already in use" in result["journal"]
+
+
+def test_bad_input_is_refused_before_anything_changes(systemd, args, run_module):
+    bad_name = run_module(service, dict(args, environment={"1PORT": 5000}))
+    assert bad_name["failed"] and "'1PORT' is not a valid environment variable name" in bad_name["msg"]
+    no_user = run_module(service, dict(args, owner="no-such-user-here"))
+    assert no_user["failed"] and "no such user or group" in no_user["msg"]
+    assert systemd.changes() == [] and not os.path.exists(args["env_file"])
+
+
+def test_check_mode_on_a_new_host_before_its_user_exists(systemd, args, run_module):
+    predicted = run_module(service, dict(args, owner="not-created-yet"), check_mode=True)
+    assert predicted["changed"] and not predicted.get("failed") and systemd.changes() == []
