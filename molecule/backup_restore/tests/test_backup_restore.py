@@ -1,12 +1,14 @@
 """Backups that restore: schedules, consistency under load, refusal of a damaged set, retention,
 encrypted uploads, the DR drill (and point-in-time recovery on PostgreSQL), and rollback."""
 
+import concurrent.futures
 import json
 import os
 import re
+import time
 import uuid
 
-from conftest import HERE, MLFLOW_PYTHON, REPO, ROOT
+from conftest import HERE, MLFLOW_PYTHON, REPO, ROOT, RUNNER
 
 
 def is_pg(variables):
@@ -187,3 +189,33 @@ def test_a_failed_restore_is_rolled_back(host, variables, sets, manifest, mlflow
         assert all(restarted[unit] not in ('', '0', started[unit]) for unit in started), (started, restarted)
     finally:
         host.run(f'rm -rf {ROOT}/{lying}')
+
+
+def test_no_set_during_a_restore_and_no_restore_during_a_backup(host, sets, mlflow_state, run_playbook):
+    """A restore marks the backup root for its whole length: the runner (the timers' and backup.yml's)
+    refuses to take a set meanwhile, so a half-restored state never becomes the newest verified set.
+    A restore while a backup holds the runner's lock is refused before anything changes."""
+    marker = f'{ROOT}/.restoring'
+    backup = ' '.join(RUNNER + ['run', '--config', '/etc/efficientai/backup.json', '--kind', 'manual'])
+    before_sets = sets()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        restore = pool.submit(run_playbook, 'restore.yml')
+        deadline = time.monotonic() + 300
+        while not host.file(marker).exists and not restore.done() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        during = host.run(backup)
+        restored = restore.result()
+    assert restored.returncode == 0, restored.output[-5000:]
+    assert during.rc == 1 and 'a restore is in progress' in during.stderr, (during.rc, during.stderr)
+    assert sets() == before_sets and not host.file(marker).exists
+
+    # A backup runs (it holds the runner's lock, as a run does): the restore is refused, nothing touched.
+    host.run_test(f'setsid flock {ROOT}/.lock sleep 117 > /dev/null 2>&1 < /dev/null &')
+    before = mlflow_state()
+    try:
+        refused = run_playbook('restore.yml')
+        assert refused.returncode != 0
+        assert 'Not restoring' in refused.output and 'another backup is running' in refused.output, refused.output[-3000:]
+        assert mlflow_state() == before and not host.file(marker).exists
+    finally:
+        host.run("pkill -f 'sleep 117'")

@@ -340,16 +340,44 @@ def prune(config, dry_run=False):
     return plan['keep'], plan['prune']
 
 
+RESTORING = '.restoring'
+
+
 @contextlib.contextmanager
-def locked(root):
-    """Hold the lock of root: one run or prune at a time."""
+def locked(root, restore=False):
+    """Hold the lock of root: one run or prune at a time, and none while a restore is in
+    progress (a set of a half-restored state would become the newest verified one)."""
     os.makedirs(root, mode=0o755, exist_ok=True)
     with open(os.path.join(root, '.lock'), 'a', encoding='utf-8') as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise Failed(f"another backup is running in {root}") from None
-        yield
+        marker = os.path.join(root, RESTORING)
+        if os.path.exists(marker) and not restore:
+            with open(marker, encoding='utf-8') as stream:
+                since = stream.read().strip()
+            raise Failed(f"a restore is in progress in {root} (started {since}); no set is taken until "
+                         f"playbooks/restore.yml removes {marker} (remove it by hand only if no restore runs)")
+        yield marker
+
+
+def begin_restore(args):
+    """Mark root as being restored: refused while a backup runs; backups refuse until end-restore."""
+    config = _backup.read_json(args.config)
+    with locked(config['root'], restore=True) as marker:
+        with open(marker, 'w', encoding='utf-8') as stream:
+            stream.write(args.stamp + '\n')
+    return {'marker': marker, 'stamp': args.stamp}
+
+
+def end_restore(args):
+    config = _backup.read_json(args.config)
+    marker = os.path.join(config['root'], RESTORING)
+    present = os.path.exists(marker)
+    if present:
+        os.unlink(marker)
+    return {'marker': marker, 'removed': present}
 
 
 def run(args):
@@ -460,11 +488,16 @@ def main(argv=None):
     dump_parser.add_argument('--port', type=int, required=True)
     dump_parser.add_argument('--socket-dir', required=True)
     dump_parser.add_argument('--table', action='append', default=[])
+    for name in ('begin-restore', 'end-restore'):
+        restore_parser = commands.add_parser(name)
+        restore_parser.add_argument('--config', required=True)
+        restore_parser.add_argument('--stamp', default='', help='when the restore started (UTC)')
     args = parser.parse_args(argv)
     if args.command == 'run' and args.id and not _backup.SET_ID.match(args.id):
         parser.error(f'--id {args.id!r} is not like 20261127T020000Z')
     try:
-        result = {'run': run, 'prune': prune_now, 'counts': counts, 'pg-dump': pg_dump}[args.command](args)
+        result = {'run': run, 'prune': prune_now, 'counts': counts, 'pg-dump': pg_dump,
+                  'begin-restore': begin_restore, 'end-restore': end_restore}[args.command](args)
     except (Failed, _backup.BackupError, OSError, subprocess.CalledProcessError, sqlite3.Error, ValueError) as error:
         print(f'efficientai-backup: FAILED: {error}', file=sys.stderr)
         return 1

@@ -178,3 +178,23 @@ def test_gpg_encrypted_upload(host, capsys, tmp_path):
             assert 'files/mlflow-db.sqlite.zst' in '\n'.join(archive.getnames())
     finally:
         server.stop()
+
+
+def test_no_set_while_a_restore_is_in_progress_and_no_restore_while_a_backup_runs(host, capsys):
+    assert host(backup_id='20261101T020000Z') == 0
+    config = str(host.root.parent / 'backup.json')
+    with open(host.root / '.lock', 'w', encoding='utf-8') as lock:
+        runner.fcntl.flock(lock, runner.fcntl.LOCK_EX)
+        assert runner.main(['begin-restore', '--config', config, '--stamp', '20261102T100000Z']) == 1
+    assert 'another backup is running' in capsys.readouterr().err
+    assert not (host.root / '.restoring').exists()
+
+    assert runner.main(['begin-restore', '--config', config, '--stamp', '20261102T100000Z']) == 0
+    assert host(backup_id='20261102T020000Z') == 1
+    assert 'a restore is in progress' in capsys.readouterr().err
+    assert host(backup_id='20261102T020000Z') == 1
+    assert [s['id'] for s in _backup.list_sets(str(host.root))] == ['20261101T020000Z']
+
+    assert runner.main(['end-restore', '--config', config]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])['removed'] is True
+    assert host(backup_id='20261102T020000Z') == 0
