@@ -62,3 +62,32 @@ def test_service_that_never_gets_ready_fails_with_its_log(host, run_caller):
         "name": "broken", "user": "sample", "working_dir": "/", "command": ["/bin/true"], "state": "absent"}})
     assert removed.returncode == 0, removed.stdout
     assert not host.file("/etc/efficientai/broken.env").exists
+
+
+def test_a_killed_service_leaves_no_child_holding_its_port(host, run_caller):
+    """kill -9 of a service's main process: the children it forked go too before it starts again
+    (systemd ends the unit's cgroup; under supervisor the launcher ends the previous process group),
+    so the new start binds the port instead of failing while an orphan serves the old code."""
+    port = 18197
+    child = f"pgrep -f '^/usr/bin/python3 -m http.server {port}'"
+    result = run_caller("service", {"_common_service": {
+        "name": "forking", "user": "sample", "working_dir": "/", "restart": "always",
+        "command": ["/bin/sh", "-c", f"/usr/bin/python3 -m http.server {port} --bind 127.0.0.1 & wait"],
+        "listen_port": port}})
+    assert result.returncode == 0, result.stdout[-3000:]
+    try:
+        old_child = host.check_output(child)
+        main = host.check_output(f"ps -o ppid= -p {old_child}").strip()
+        host.run_test(f"kill -9 {main}")
+        deadline, new_child = time.time() + 60, ""
+        while time.time() < deadline:
+            new_child = host.run(child).stdout.strip()
+            if new_child and new_child != old_child and host.socket(f"tcp://127.0.0.1:{port}").is_listening:
+                break
+            time.sleep(1)
+        assert new_child and new_child != old_child, host.run("ps -ef").stdout
+        assert host.run(f"kill -0 {old_child}").rc != 0, "the old child still runs"
+    finally:
+        removed = run_caller("service", {"_common_service": {
+            "name": "forking", "user": "sample", "working_dir": "/", "command": ["/bin/true"], "state": "absent"}})
+        assert removed.returncode == 0, removed.stdout[-3000:]
