@@ -1,16 +1,20 @@
-"""Wall time of a first converge of playbooks/deploy.yml on the production scenario and of
-the idempotent re-run right after it, with the tasks each changed, in the same run.
+"""Wall time and module runs per role of a scenario's first converge, its no-op re-run and the
+same re-run in check mode, for this checkout and (with --baseline REF) for an earlier commit
+measured in the same run on the same machine.
 
     make setup testbed
-    .venv/bin/python benchmarks/deploy.py [--scenario production] [--keep]
+    .venv/bin/python benchmarks/deploy.py [--scenario production] [--baseline 5602601] [--keep]
 
-It destroys the scenario's containers, creates and prepares new ones (not timed), then times
-`molecule converge` twice and prints both times, the ratio re-run / first converge (the goal
-is <= 10 %) and the changed counts of the PLAY RECAP (the re-run's should be 0). The
-containers are destroyed at the end unless --keep. Package downloads come from the shared
-pip cache and Debian's archive, as in CI."""
+For each checkout it destroys the scenario's containers, creates and prepares new ones (not
+timed), then times `molecule converge` twice and `ansible-playbook --check` of the converge
+playbook once. It prints, per run, the wall time, the changed count of the PLAY RECAP (a no-op
+re-run must show 0) and the module runs per role (every ok or changed host result of a task,
+skipped ones left out), then the ratios this checkout / baseline. Issue 19's goals: a no-op
+re-run of production in <= 60 s, of the development stack in <= 30 s. Package downloads come
+from the shared caches, as in CI. A baseline checkout is a git worktree under .cache/benchmark."""
 
 import argparse
+import collections
 import os
 import re
 import subprocess
@@ -19,66 +23,107 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RECAP = re.compile(r'^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
+TASK = re.compile(r'^TASK \[(?:(?:[\w.]+\.)?(\w+) : )?.*\]')
+RESULT = re.compile(r'^(ok|changed): \[')
+RUNS = ('first converge', 'no-op re-run', 'no-op --check')
 
 
-def molecule_env():
-    env = dict(os.environ)
+def molecule_env(checkout):
+    env = dict(os.environ, ANSIBLE_FORCE_COLOR='0', NO_COLOR='1')
     env['PATH'] = os.path.join(REPO, '.venv', 'bin') + os.pathsep + env['PATH']
-    env.setdefault('ANSIBLE_COLLECTIONS_PATH', os.path.join(REPO, '.cache', 'collections'))
-    env.setdefault('MOLECULE_GLOB', 'molecule/*/molecule.yml')
-    env.setdefault('NO_COLOR', '1')
-    if 'MLOPS_TEST_IMAGE' not in env:
-        with open(os.path.join(REPO, '.cache', 'testbed-image'), encoding='utf-8') as handle:
-            env['MLOPS_TEST_IMAGE'] = handle.read().strip()
+    env['ANSIBLE_COLLECTIONS_PATH'] = os.path.join(checkout, '.cache', 'collections')
+    env['ANSIBLE_CONFIG'] = os.path.join(checkout, 'ansible.cfg')
+    with open(os.path.join(REPO, '.cache', 'testbed-image'), encoding='utf-8') as handle:
+        env.setdefault('MLOPS_TEST_IMAGE', handle.read().strip())
     return env
 
 
-def molecule(command, scenario, env, capture=False):
+def run(command, checkout, env, capture=True):
     started = time.perf_counter()
-    result = subprocess.run(['molecule', command, '-s', scenario], cwd=REPO, env=env, check=False,
-                            capture_output=capture, text=True)
+    result = subprocess.run(command, cwd=checkout, env=env, check=False, capture_output=capture, text=True)
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         if capture:
             sys.stdout.write(result.stdout[-6000:] + result.stderr[-3000:])
-        sys.exit(f'molecule {command} -s {scenario} failed (exit {result.returncode})')
+        sys.exit(f'{" ".join(command)} failed in {checkout} (exit {result.returncode})')
     return elapsed, result.stdout if capture else ''
 
 
-def recap(output):
-    """Per host (ok, changed) of the last PLAY RECAP in the output."""
+def module_runs(output):
+    """Per role (or 'playbook' for tasks outside roles), the ok and changed host results."""
+    runs, role = collections.Counter(), 'playbook'
+    for line in output.splitlines():
+        task = TASK.match(line)
+        if task:
+            role = task.group(1) or 'playbook'
+        elif RESULT.match(line):
+            runs[role] += 1
+    return runs
+
+
+def changed(output):
     last = output.rsplit('PLAY RECAP', 1)[-1]
-    rows = {row[0]: (int(row[1]), int(row[2])) for row in RECAP.findall(last)}
+    rows = RECAP.findall(last)
     if not rows:
-        sys.exit('no PLAY RECAP in the converge output')
-    return rows
+        sys.exit('no PLAY RECAP in the output')
+    return sum(int(row[2]) for row in rows)
+
+
+def checkout_of(ref):
+    """A worktree of ref with its collection link, made once."""
+    path = os.path.join(REPO, '.cache', 'benchmark', ref)
+    if not os.path.isdir(path):
+        subprocess.run(['git', 'worktree', 'add', '--detach', path, ref], cwd=REPO, check=True)
+    link = os.path.join(path, '.cache', 'collections', 'ansible_collections', 'efficientai', 'mlops')
+    if not os.path.islink(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink('../../../..', link)
+    return path
+
+
+def measure(checkout, scenario, keep):
+    env = molecule_env(checkout)
+    for step in ('destroy', 'create', 'prepare'):
+        run(['molecule', step, '-s', scenario], checkout, env)
+    first = run(['molecule', 'converge', '-s', scenario], checkout, env)
+    rerun = run(['molecule', 'converge', '-s', scenario], checkout, env)
+    check = run(['molecule', 'converge', '-s', scenario, '--', '--check'], checkout, env)
+    if not keep:
+        run(['molecule', 'destroy', '-s', scenario], checkout, env)
+    return {name: {'seconds': seconds, 'changed': changed(output), 'runs': module_runs(output)}
+            for name, (seconds, output) in zip(RUNS, (first, rerun, check))}
+
+
+def report(label, results):
+    print(f'\n== {label}')
+    for name in RUNS:
+        result = results[name]
+        print(f'{name:<15} {result["seconds"]:8.1f} s  changed={result["changed"]:<4} '
+              f'module runs={sum(result["runs"].values())}')
+    roles = sorted(set().union(*(results[name]['runs'] for name in RUNS)))
+    print(f'{"module runs per role":<22}' + ''.join(f'{name:>16}' for name in RUNS))
+    for role in roles:
+        print(f'  {role:<20}' + ''.join(f'{results[name]["runs"][role]:>16}' for name in RUNS))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', 1)[0])
     parser.add_argument('--scenario', default='production')
+    parser.add_argument('--baseline', default='', help='a git ref measured the same way, first')
     parser.add_argument('--keep', action='store_true', help='leave the containers running')
     args = parser.parse_args()
-    env = molecule_env()
 
-    for step in ('destroy', 'create', 'prepare'):
-        molecule(step, args.scenario, env)
-    first, first_output = molecule('converge', args.scenario, env, capture=True)
-    rerun, rerun_output = molecule('converge', args.scenario, env, capture=True)
-    if not args.keep:
-        molecule('destroy', args.scenario, env)
-
-    first_recap, rerun_recap = recap(first_output), recap(rerun_output)
-    print(f'{"host":<28} {"first: ok":>10} {"changed":>8} {"re-run: ok":>11} {"changed":>8}')
-    for host in sorted(first_recap):
-        ok1, changed1 = first_recap[host]
-        ok2, changed2 = rerun_recap.get(host, (0, 0))
-        print(f'{host:<28} {ok1:>10} {changed1:>8} {ok2:>11} {changed2:>8}')
-    changed_first = sum(counts[1] for counts in first_recap.values())
-    changed_rerun = sum(counts[1] for counts in rerun_recap.values())
-    print(f'first converge  {first:8.1f} s  {changed_first:4d} changed')
-    print(f're-run          {rerun:8.1f} s  {changed_rerun:4d} changed')
-    print(f'ratio re-run / first converge: {rerun / first:.3f} ({rerun / first:.1%}; goal <= 10 %, 0 changed)')
+    baseline = measure(checkout_of(args.baseline), args.scenario, False) if args.baseline else None
+    current = measure(REPO, args.scenario, args.keep)
+    if baseline:
+        report(f'baseline {args.baseline}, scenario {args.scenario}', baseline)
+    report(f'this checkout, scenario {args.scenario}', current)
+    if baseline:
+        print('\nthis checkout / baseline')
+        for name in RUNS:
+            seconds = current[name]['seconds'] / baseline[name]['seconds']
+            runs = sum(current[name]['runs'].values()) / max(1, sum(baseline[name]['runs'].values()))
+            print(f'  {name:<15} time {seconds:6.2f}   module runs {runs:6.2f}')
 
 
 if __name__ == '__main__':
