@@ -8,8 +8,9 @@ measured in the same run on the same machine.
 For each checkout it destroys the scenario's containers, creates and prepares new ones (not
 timed), then times `molecule converge` twice and `ansible-playbook --check` of the converge
 playbook once. It prints, per run, the wall time, the changed count of the PLAY RECAP (a no-op
-re-run must show 0) and the module runs per role (every ok or changed host result of a task,
-skipped ones left out), then the ratios this checkout / baseline. Issue 19's goals: a no-op
+re-run must show 0) and the task results per role (every ok or changed host result: module runs
+on the host plus the controller-side set_fact/assert/debug; skipped ones left out), then the ratios
+this checkout / baseline. Issue 19's goals: a no-op
 re-run of production in <= 60 s, of the development stack in <= 30 s. Package downloads come
 from the shared caches, as in CI. A baseline checkout is a git worktree under .cache/benchmark."""
 
@@ -99,9 +100,9 @@ def report(label, results):
     for name in RUNS:
         result = results[name]
         print(f'{name:<15} {result["seconds"]:8.1f} s  changed={result["changed"]:<4} '
-              f'module runs={sum(result["runs"].values())}')
+              f'task results={sum(result["runs"].values())}')
     roles = sorted(set().union(*(results[name]['runs'] for name in RUNS)))
-    print(f'{"module runs per role":<22}' + ''.join(f'{name:>16}' for name in RUNS))
+    print(f'{"task results per role":<22}' + ''.join(f'{name:>16}' for name in RUNS))
     for role in roles:
         print(f'  {role:<20}' + ''.join(f'{results[name]["runs"][role]:>16}' for name in RUNS))
 
@@ -123,7 +124,7 @@ def main():
         for name in RUNS:
             seconds = current[name]['seconds'] / baseline[name]['seconds']
             runs = sum(current[name]['runs'].values()) / max(1, sum(baseline[name]['runs'].values()))
-            print(f'  {name:<15} time {seconds:6.2f}   module runs {runs:6.2f}')
+            print(f'  {name:<15} time {seconds:6.2f}   task results {runs:6.2f}')
 
 
 if __name__ == '__main__':
