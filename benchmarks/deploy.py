@@ -1,4 +1,4 @@
-"""Wall time and module runs per role of a scenario's first converge, its no-op re-run and the
+"""Wall time and task results per role of a scenario's first converge, its no-op re-run and the
 same re-run in check mode, for this checkout and (with --baseline REF) for an earlier commit
 measured in the same run on the same machine.
 
