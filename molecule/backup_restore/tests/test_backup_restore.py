@@ -10,6 +10,8 @@ import uuid
 
 from conftest import HERE, MLFLOW_PYTHON, REPO, ROOT, RUNNER
 
+RESTORING = f'{ROOT}/.restoring'
+
 
 def is_pg(variables):
     return variables.get('mlflow_backend') == 'postgresql'
@@ -167,10 +169,25 @@ def replica_starts(host, variables):
             for unit in units}
 
 
+def restore_with_a_backup_during_it(host, run_playbook, **variables):
+    """Run restore.yml and, once it has marked the backup root, try to take a set as the timers
+    do: the playbook's result and that attempt's."""
+    backup = ' '.join(RUNNER + ['run', '--config', '/etc/efficientai/backup.json', '--kind', 'manual'])
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        restore = pool.submit(run_playbook, 'restore.yml', **variables)
+        deadline = time.monotonic() + 300
+        while not host.file(RESTORING).exists and not restore.done() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        during = host.run(backup)
+        return restore.result(), during
+
+
 def test_a_failed_restore_is_rolled_back(host, variables, sets, manifest, mlflow_state, run_playbook):
     """A set whose manifest promises one more run than its database holds passes the file check,
     is restored, fails the row-count check, and everything is put back as it was. Every MLflow
-    replica was stopped meanwhile (backup_restore_pg runs two), not only the first."""
+    replica was stopped meanwhile (backup_restore_pg runs two), not only the first. While the
+    restore runs, the backup runner refuses to take a set (a half-restored state must never
+    become the newest verified set), and takes them again afterwards."""
     newest = sets()[-1]
     lying = newest[:-3] + '59Z' if not newest.endswith('59Z') else newest[:-3] + '58Z'
     host.run_test(f'cp -a {ROOT}/{newest} {ROOT}/{lying}')
@@ -179,10 +196,13 @@ def test_a_failed_restore_is_rolled_back(host, variables, sets, manifest, mlflow
                   f"json.dump(m, open(p,'w'))\" {ROOT}/{lying}/manifest.json")
     before = json.loads(mlflow_state()['counts'])
     started = replica_starts(host, variables)
+    sets_before = sets()
     try:
-        failed = run_playbook('restore.yml', backup_id=lying)
+        failed, during = restore_with_a_backup_during_it(host, run_playbook, backup_id=lying)
         assert failed.returncode != 0
         assert 'rolled back' in failed.output and 'differ from the manifest' in failed.output, failed.output[-5000:]
+        assert during.rc == 1 and 'a restore is in progress' in during.stderr, (during.rc, during.stderr)
+        assert sets() == sets_before and not host.file(RESTORING).exists
         after = mlflow_state()
         assert json.loads(after['counts']) == before and after['health'] == 'OK'
         restarted = replica_starts(host, variables)
@@ -191,31 +211,14 @@ def test_a_failed_restore_is_rolled_back(host, variables, sets, manifest, mlflow
         host.run(f'rm -rf {ROOT}/{lying}')
 
 
-def test_no_set_during_a_restore_and_no_restore_during_a_backup(host, sets, mlflow_state, run_playbook):
-    """A restore marks the backup root for its whole length: the runner (the timers' and backup.yml's)
-    refuses to take a set meanwhile, so a half-restored state never becomes the newest verified set.
-    A restore while a backup holds the runner's lock is refused before anything changes."""
-    marker = f'{ROOT}/.restoring'
-    backup = ' '.join(RUNNER + ['run', '--config', '/etc/efficientai/backup.json', '--kind', 'manual'])
-    before_sets = sets()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        restore = pool.submit(run_playbook, 'restore.yml')
-        deadline = time.monotonic() + 300
-        while not host.file(marker).exists and not restore.done() and time.monotonic() < deadline:
-            time.sleep(0.5)
-        during = host.run(backup)
-        restored = restore.result()
-    assert restored.returncode == 0, restored.output[-5000:]
-    assert during.rc == 1 and 'a restore is in progress' in during.stderr, (during.rc, during.stderr)
-    assert sets() == before_sets and not host.file(marker).exists
-
-    # A backup runs (it holds the runner's lock, as a run does): the restore is refused, nothing touched.
+def test_no_restore_while_a_backup_runs(host, mlflow_state, run_playbook):
+    """A backup holds the runner's lock: restore.yml is refused before anything changes."""
     host.run_test(f'setsid flock {ROOT}/.lock sleep 117 > /dev/null 2>&1 < /dev/null &')
     before = mlflow_state()
     try:
         refused = run_playbook('restore.yml')
         assert refused.returncode != 0
         assert 'Not restoring' in refused.output and 'another backup is running' in refused.output, refused.output[-3000:]
-        assert mlflow_state() == before and not host.file(marker).exists
+        assert mlflow_state() == before and not host.file(RESTORING).exists
     finally:
         host.run("pkill -f 'sleep 117'")
