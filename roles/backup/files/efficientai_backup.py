@@ -127,6 +127,8 @@ class Backup:
         self.final = os.path.join(self.root, backup_id)
         self.compress = compressor(config.get('compression', 'auto'), config.get('zstd_level', 3))
         self.warnings = []
+        # Why the set, if taken, is not a consistent copy (it is then not verified).
+        self.unverified = []
 
     # Sources
     def sqlite(self, writer, source):
@@ -157,10 +159,14 @@ class Backup:
         parent, base = os.path.dirname(path) or '/', os.path.basename(path)
         argv = ['tar', '-C', parent, '-cf', '-', '--numeric-owner']
         argv += [f'--exclude={base}/{pattern}' for pattern in source.get('exclude', [])] + [base]
-        # tar exits 1 when a file changed while it was read: kept, and reported.
-        relative, errors, code = writer.write(source['name'] + '.tar', producer_argv=argv, ok_codes=(0, 1))
+        # tar exits 1 when a file changed while it was read: read once more; a file that
+        # changes again leaves a set that is kept and reported, but not verified.
+        for _attempt in range(2):
+            relative, errors, code = writer.write(source['name'] + '.tar', producer_argv=argv, ok_codes=(0, 1))
+            if code == 0:
+                break
         if code == 1:
-            self.warnings.append(f"{source['name']}: files changed while read: {errors.strip()[-500:]}")
+            self.unverified.append(f"{source['name']}: files changed while read, twice: {errors.strip()[-500:]}")
         return {'file': relative}
 
     def postgres(self, writer, source):
@@ -225,7 +231,8 @@ class Backup:
         manifest = {
             'format': _backup.FORMAT, 'id': self.id, 'kind': self.kind, 'host': self.config.get('host', platform.node()),
             'started': iso(started), 'finished': iso(time.time()), 'compression': self.compress[0],
-            'sources': sources, 'files': writer.files, 'warnings': self.warnings, 'tools': self.tools()}
+            'sources': sources, 'files': writer.files, 'warnings': self.warnings + self.unverified,
+            'tools': self.tools()}
         _backup.write_json(os.path.join(self.partial, _backup.MANIFEST), manifest)
         problems = _backup.set_problems(self.partial, manifest) + self.decompression_problems(writer.files)
         if problems:
@@ -233,7 +240,8 @@ class Backup:
         os.chmod(self.partial, 0o755)
         os.rename(self.partial, self.final)
         _backup.write_json(os.path.join(self.final, _backup.VERIFICATION),
-                           {'verified': True, 'at': iso(time.time()), 'by': 'efficientai_backup.py'})
+                           {'verified': not self.unverified, 'at': iso(time.time()), 'by': 'efficientai_backup.py',
+                            'problems': self.unverified})
         return manifest
 
     def decompression_problems(self, files):

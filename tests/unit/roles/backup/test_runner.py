@@ -4,6 +4,7 @@ SQLite, tar and zstd; PostgreSQL is exercised by the backup_restore_pg scenario.
 import io
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -102,6 +103,31 @@ def test_an_existing_id_and_a_running_backup_are_refused(host, capsys):
         runner.fcntl.flock(lock, runner.fcntl.LOCK_EX)
         assert host() == 1
     assert 'another backup is running' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('changes, verified', [(1, True), (2, False)], ids=['once', 'twice'])
+def test_files_that_change_while_read_are_read_again(host, capsys, tmp_path, monkeypatch, changes, verified):
+    """tar exits 1 when a file changed while it read it (here the exit code of a real tar run is
+    replaced for the first `changes` calls): the source is read again, and when it changes again
+    the set is kept but not verified, so that no restore takes it for the newest good set."""
+    calls = tmp_path / 'tar-calls'
+    fake = tmp_path / 'bin' / 'tar'
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\n"{shutil.which("tar")}" "$@" || exit $?\necho call >> "{calls}"\n'
+                    f'[ "$(wc -l < "{calls}")" -gt {changes} ] && exit 0\n'
+                    'echo "tar: artifacts/1/run1/model.bin: file changed as we read it" >&2\nexit 1\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv('PATH', f"{fake.parent}:{os.environ['PATH']}")
+    artifacts = [source for source in host.config['sources'] if source['name'] == 'mlflow-artifacts']
+    assert host(backup_id='20261101T020000Z', sources=artifacts) == 0
+    assert calls.read_text().count('call') == 2
+    set_dir = str(host.root / '20261101T020000Z')
+    assert _backup.set_problems(set_dir, _backup.load_manifest(set_dir)) == []
+    verification = _backup.read_json(os.path.join(set_dir, 'verification.json'))
+    assert verification['verified'] is verified
+    warnings = json.loads(capsys.readouterr().out)['warnings']
+    assert any('changed while read, twice' in warning for warning in warnings) is not verified
+    assert [found['verified'] for found in _backup.list_sets(str(host.root))] == [verified]
 
 
 def test_scheduled_ids_are_whole_minutes(host, capsys):
