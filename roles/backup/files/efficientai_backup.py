@@ -403,7 +403,12 @@ def run(args):
         except BaseException:
             backup.abandon()
             raise
-        key = upload(config, backup.final, backup_id)
+        # Local retention whatever happens to the upload: a failing bucket must not fill the disk.
+        try:
+            key = upload(config, backup.final, backup_id)
+        except Failed as error:
+            kept, pruned = prune(config)
+            raise Failed(f"{error}; the set is kept here, and local retention ran (pruned: {', '.join(pruned) or 'none'})") from None
         kept, pruned = prune(config)
     return {'id': backup_id, 'path': backup.final, 'kind': args.kind, 'files': manifest['files'],
             'sources': [{k: s[k] for k in ('name', 'type', 'counts') if k in s} for s in manifest['sources']],

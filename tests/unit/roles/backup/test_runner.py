@@ -159,8 +159,11 @@ def test_upload_to_s3(host, capsys, tmp_path):
             archive.extractall(tmp_path / 'downloaded', filter='data')
         downloaded = tmp_path / 'downloaded' / '20261101T020000Z'
         assert _backup.set_problems(str(downloaded), _backup.load_manifest(str(downloaded))) == []
-        assert host(backup_id='20261102T020000Z', s3=dict(s3, bucket='missing')) == 1
-        assert 'NoSuchBucket' in capsys.readouterr().err
+        # A failed upload still applies local retention (the disk must not fill), and fails the run.
+        assert host(backup_id='20261102T020000Z', s3=dict(s3, bucket='missing'), retention={'manual': 1}) == 1
+        error = capsys.readouterr().err
+        assert 'NoSuchBucket' in error and 'local retention ran (pruned: 20261101T020000Z)' in error
+        assert [found['id'] for found in _backup.list_sets(str(host.root))] == ['20261102T020000Z']
     finally:
         server.stop()
 
