@@ -49,14 +49,18 @@ def _bentoml_services(host, hostvars, ca_path=''):
 
 
 def _mlflow_replicas(host, hostvars, ca_path=''):
-    # Named like the mlflow role's units (mlflow, mlflow-2, ...), on consecutive ports;
-    # mlflow_tls: every replica serves HTTPS.
+    # Named like the mlflow role's units (mlflow, mlflow-2, ...), on consecutive ports, and
+    # mlflow-artifacts where mlflow_artifacts_server; mlflow_tls: every one serves HTTPS.
     replicas, port = int(hostvars.get('mlflow_replicas', 1)), int(hostvars.get('mlflow_port', 5000))
     metrics_path = '/metrics' if hostvars.get('mlflow_prometheus_dir') else ''
     tls = _flag(hostvars.get('mlflow_tls', False))
-    return [_service('mlflow' if index == 0 else f'mlflow-{index + 1}', host, hostvars, 'http', port + index,
-                     '/health', metrics_path, tls, ca_path)
-            for index in range(replicas)]
+    services = [_service('mlflow' if index == 0 else f'mlflow-{index + 1}', host, hostvars, 'http', port + index,
+                         '/health', metrics_path, tls, ca_path)
+                for index in range(replicas)]
+    if _flag(hostvars.get('mlflow_artifacts_server', False)):
+        services.append(_service('mlflow-artifacts', host, hostvars, 'http',
+                                 int(hostvars.get('mlflow_artifacts_server_port', 5500)), '/health', '', tls, ca_path))
+    return services
 
 
 # Inventory group -> the services each of its hosts runs, read from the variables of the

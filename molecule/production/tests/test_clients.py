@@ -22,6 +22,30 @@ with mlflow.start_run() as run:
 data = mlflow.MlflowClient().get_run(run.info.run_id).data
 print(dict(data.params), data.metrics["loss"])
 """
+# 20 runs with an artifact each, then every artifact downloaded 5 times through the front
+# (which spreads the requests over both tracking hosts), without retries.
+ARTIFACTS_CLIENT = """
+import hashlib, json, os, tempfile, mlflow
+mlflow.set_experiment("one-artifact-store")
+logged = {}
+for index in range(20):
+    with mlflow.start_run() as run:
+        path = os.path.join(tempfile.mkdtemp(), "a.txt")
+        content = os.urandom(4096 + index)
+        open(path, "wb").write(content)
+        mlflow.log_artifact(path)
+    logged[run.info.run_id] = hashlib.sha256(content).hexdigest()
+failures, different = [], 0
+for run_id, digest in logged.items():
+    for _ in range(5):
+        try:
+            got = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="a.txt", dst_path=tempfile.mkdtemp())
+        except Exception as error:
+            failures.append(str(error)[:200])
+            continue
+        different += hashlib.sha256(open(got, "rb").read()).hexdigest() != digest
+print(json.dumps({"runs": list(logged), "failures": failures, "different": different}))
+"""
 BENTOML_CLIENT = """
 import json, sys, bentoml
 with bentoml.SyncHTTPClient(sys.argv[1]) as client:
@@ -39,19 +63,40 @@ def run_in(container, python, code, *args, env=None):
                           capture_output=True, text=True, check=False)
 
 
-def test_mlflows_client_logs_through_the_front_over_verified_tls(templated):
+def mlflow_client(templated, code, login=True):
+    """MLflow's own client, in tracking-1's MLflow environment, through the front without retries:
+    as the admin and verifying the private CA, or (login=False) with neither."""
     copy_ca(templated, "production-tracking-1")
-    front = f"https://{templated('mlops_public_name')}:{templated('mlops_front_ports')['mlflow']}"
-    result = run_in("production-tracking-1", "/opt/efficientai/mlflow/venv/bin/python", MLFLOW_CLIENT, env={
-        "MLFLOW_TRACKING_URI": front, "MLFLOW_TRACKING_USERNAME": "admin",
-        "MLFLOW_TRACKING_PASSWORD": templated("hostvars[groups['tracking'][0]]['mlflow_admin_password']"),
-        "MLFLOW_TRACKING_SERVER_CERT_PATH": CA_IN_CONTAINER, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0"})
+    env = {"MLFLOW_TRACKING_URI": f"https://{templated('mlops_public_name')}:{templated('mlops_front_ports')['mlflow']}",
+           "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0"}
+    if login:
+        env.update({"MLFLOW_TRACKING_USERNAME": "admin", "MLFLOW_TRACKING_SERVER_CERT_PATH": CA_IN_CONTAINER,
+                    "MLFLOW_TRACKING_PASSWORD": templated("hostvars[groups['tracking'][0]]['mlflow_admin_password']")})
+    return run_in("production-tracking-1", "/opt/efficientai/mlflow/venv/bin/python", code, env=env)
+
+
+def test_mlflows_client_logs_through_the_front_over_verified_tls(templated):
+    result = mlflow_client(templated, MLFLOW_CLIENT)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().endswith("{'through': 'front'} 0.3333333333333333"), result.stdout
     # Without the private CA the client refuses the front.
-    refused = run_in("production-tracking-1", "/opt/efficientai/mlflow/venv/bin/python", MLFLOW_CLIENT, env={
-        "MLFLOW_TRACKING_URI": front, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0"})
+    refused = mlflow_client(templated, MLFLOW_CLIENT, login=False)
     assert refused.returncode != 0 and "CERTIFICATE_VERIFY_FAILED" in refused.stderr, refused.stderr[-2000:]
+
+
+def test_artifacts_logged_through_either_tracking_host_are_read_through_both(templated):
+    result = mlflow_client(templated, ARTIFACTS_CLIENT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    print(f"\nartifacts through the front: {len(found['runs'])} runs logged, {len(found['runs']) * 5} downloads, "
+          f"{len(found['failures'])} failed, {found['different']} with different bytes")
+    assert (found["failures"], found["different"]) == ([], 0)
+    # One store: every artifact is on the artifacts host's disk, none on the other's.
+    stored = {container: subprocess.run(["docker", "exec", container, "find", "/var/lib/efficientai/mlflow", "-name", "a.txt"],
+                                        capture_output=True, text=True, check=True).stdout
+              for container in ("production-tracking-1", "production-tracking-2")}
+    assert all(f"/{run_id}/artifacts/a.txt" in stored["production-tracking-1"] for run_id in found["runs"])
+    assert not any(run_id in stored["production-tracking-2"] for run_id in found["runs"])
 
 
 def test_bentomls_client_predicts_through_the_front(templated):

@@ -1,14 +1,15 @@
-"""playbooks/patch.yml to a deliberately broken version: MLflow 3.17.1 with Flask-WTF 0.14.3,
-which installs and migrates the tracking schema, then fails on the auth app (Flask-WTF 0.14
-needs an older Werkzeug), so the database may be half migrated. The patch takes the pre-patch
-backup, rolls the first tracking host back to its previous environment, restores MLflow's databases
-(not Airflow's) from that backup, leaves the second host untouched, stops with a report, and leaves the stack
-healthy with its data."""
+"""playbooks/patch.yml to MLflow 3.17.1, deliberately broken on the second tracking host only: Flask-WTF
+0.14.3 installs there, then the auth app fails (Flask-WTF 0.14 needs an older Werkzeug) after the schema
+migration. The first host patched and passed its gate. The patch takes the pre-patch backup, stops
+every tracking host before the first migrates, rolls both hosts back to their previous environments,
+restores MLflow's databases (not Airflow's) from that backup while no replica runs, stops with a
+report, and leaves the stack healthy with its data."""
 
 from conftest import run_playbook
 
 testinfra_hosts = ["ansible://production-tracking-1"]
-BROKEN = '{"mlflow_version": "3.17.1", "mlflow_extra_packages": ["flask-wtf==0.14.3"]}'
+BROKEN = ('{"mlflow_version": "3.17.1", "mlflow_extra_packages": '
+          '"{{ [\'flask-wtf==0.14.3\'] if inventory_hostname == \'production-tracking-2\' else [] }}"}')
 MARKER = "/var/lib/efficientai/mlflow/schema-version"
 
 
@@ -21,14 +22,14 @@ def database_oid(db, port, name="mlflow"):
     return db.check_output(f"runuser -u postgres -- psql -p {port} -Atc \"SELECT oid FROM pg_database WHERE datname = '{name}'\"")
 
 
-def test_a_broken_patch_rolls_back_the_first_host_and_its_database(host, front, templated):
+def test_a_patch_that_fails_on_the_second_host_rolls_back_both(host, front, templated):
     other = host.get_host("ansible://production-tracking-2",
                           ansible_inventory=host.backend.ansible_inventory)
     db = host.get_host("ansible://production-db", ansible_inventory=host.backend.ansible_inventory)
+    tracking = {"production-tracking-1": host, "production-tracking-2": other}
     experiment_id = front.experiment("before-patch")
     before_runs = {front.log_run(experiment_id, step) for step in range(3)}
-    first_before, other_before = venv_state(host), venv_state(other)
-    marker_before = host.file(MARKER).content_string
+    before = {name: (venv_state(node), node.file(MARKER).content_string) for name, node in tracking.items()}
     sets_before = set(db.check_output("ls /var/backups/efficientai").split())
     port = templated("postgres_port")
     oid_before = database_oid(db, port)
@@ -37,12 +38,15 @@ def test_a_broken_patch_rolls_back_the_first_host_and_its_database(host, front, 
     result = run_playbook("patch.yml", "-e", BROKEN)
     output = result.stdout + result.stderr  # failures go to stderr (display_failed_stderr)
     assert result.returncode != 0, output[-5000:]
-    assert "The patch stopped at production-tracking-1:" in output, output[-5000:]
-    assert "Migrating MLflow's auth database on production-tracking-1 failed" in output, output[-5000:]
-    assert "Not patched: production-tracking-2" in output, output[-5000:]
-    assert "the database restored from backup set" in output, output[-5000:]
+    assert "The patch stopped at production-tracking-2:" in output, output[-5000:]
+    assert "Migrating MLflow's auth database on production-tracking-2 failed" in output, output[-5000:]
+    assert "Rolled back to the previous MLflow environment: production-tracking-1, production-tracking-2" in output, output[-5000:]
+    assert "MLflow's databases restored from backup set" in output, output[-5000:]
+    assert "Not patched: none" in output and "Patched: none" in output, output[-5000:]
+    # Every host stopped before the first one migrated.
+    assert "Stop every replica of every tracking host before the schema migrates" in output
 
-    # The pre-patch backup set was taken and verified before anything changed, and the
+    # The pre-patch backup set was taken and verified before anything changed, and MLflow's
     # database was restored from it (dropped and re-created).
     new_sets = set(db.check_output("ls /var/backups/efficientai").split()) - sets_before
     assert any(db.file(f"/var/backups/efficientai/{name}/manifest.json").exists for name in new_sets), new_sets
@@ -50,17 +54,16 @@ def test_a_broken_patch_rolls_back_the_first_host_and_its_database(host, front, 
     # Only MLflow's databases: Airflow's, on the same server and in the same set, kept running.
     assert database_oid(db, port, "airflow") == airflow_oid_before
 
-    # The first host is back on its environment and schema version; the broken environment
-    # is kept next to it (the next install prunes it) and the rollback target is the good one.
-    link, venvs = venv_state(host)
-    assert link == first_before[0]
-    assert set(venvs.split()) >= set(first_before[1].split()) and len(venvs.split()) >= 2, (first_before, venvs)
-    assert host.check_output("readlink /opt/efficientai/mlflow/venv.previous") == link
-    assert host.file(MARKER).content_string == marker_before
-    assert not host.file(MARKER + ".migrating").exists
-    assert host.service("mlflow").is_running
-    # The second host was not touched at all.
-    assert venv_state(other) == other_before
+    # Both hosts are back on their environments and schema versions, the first one although its
+    # patch had passed; the new environments are kept next to them (the next install prunes them).
+    for name, node in tracking.items():
+        (link, venvs), marker = venv_state(node), node.file(MARKER).content_string
+        (link_before, venvs_before), marker_before = before[name]
+        assert link == link_before, name
+        assert set(venvs.split()) >= set(venvs_before.split()) and len(venvs.split()) >= 2, (name, venvs_before, venvs)
+        assert marker == marker_before, name
+        assert not node.file(MARKER + ".migrating").exists, name
+        assert node.service("mlflow").is_running, name
 
     health = run_playbook("health.yml")
     assert health.returncode == 0, health.stdout[-4000:]

@@ -43,6 +43,15 @@ def test_defaults_when_the_roles_set_nothing():
         ("mlflow", "http://t:5000/health", ""), ("bentoml", "http://s:3000/readyz", "/metrics")]
 
 
+def test_the_artifacts_only_server_is_a_service_where_it_runs():
+    hostvars = {"t1": {"mlflow_tls": True, "mlflow_artifacts_server": "true", "mlflow_artifacts_server_port": 5600},
+                "t2": {"mlflow_tls": True, "mlflow_artifacts_url": "https://t1:5600"}}
+    services = stack_services({"tracking": ["t1", "t2"]}, hostvars, ca_path="/ca.crt")
+    assert [(s["name"], s["node"], s["target"], s.get("ca_path")) for s in services] == [
+        ("mlflow", "t1", "https://t1:5000/health", "/ca.crt"), ("mlflow-artifacts", "t1", "https://t1:5600/health", "/ca.crt"),
+        ("mlflow", "t2", "https://t2:5000/health", "/ca.crt")]
+
+
 def test_each_mlflow_replica_is_a_service_on_its_own_port():
     services = stack_services({"tracking": ["t"]}, {"t": {"mlflow_port": 5010, "mlflow_replicas": "3"}})
     assert [(s["name"], s["target"]) for s in services] == [
