@@ -8,6 +8,8 @@ import re
 import time
 import uuid
 
+import pytest
+
 from conftest import HERE, MLFLOW_PYTHON, REPO, ROOT, RUNNER
 
 RESTORING = f'{ROOT}/.restoring'
@@ -68,7 +70,7 @@ def test_the_dr_drill_finds_zero_differences(run_playbook):
 
 def test_point_in_time_recovery_drill(variables, run_playbook):
     if not is_pg(variables):
-        return
+        pytest.skip('point-in-time recovery needs PostgreSQL (this host runs MLflow on SQLite)')
     drill = run_playbook('dr_drill.yml', dr_drill_confirm=True, dr_drill_pitr=True)
     drill_report(drill, 'dr_drill_pitr')
     assert drill.returncode == 0, drill.output[-5000:]
@@ -143,7 +145,7 @@ def test_retention_leaves_the_expected_sets(host, sets, take_backup):
 
 def test_uploads_are_encrypted_and_complete(host, variables, s3, take_backup, tmp_path):
     if not variables.get('backup_s3_bucket'):
-        return
+        pytest.skip(f'{host.backend.get_hostname()} uploads no sets (no backup_s3_bucket)')
     taken = take_backup()
     key = taken['uploaded']
     assert key == f"efficientai/{host.backend.get_hostname()}/{taken['id']}.tar.age"
@@ -157,6 +159,17 @@ def test_uploads_are_encrypted_and_complete(host, variables, s3, take_backup, tm
     checked = host.ansible('efficientai.mlops.backup_verify', f"root=/root/downloaded backup_id={taken['id']}", check=False)
     assert checked['problems'] == [], checked
     assert variables['backup_s3_secret_access_key'] not in host.file('/etc/cron.d/efficientai-backup').content_string
+
+
+def test_an_unencrypted_upload_is_refused_before_any_change(host, variables, sets, run_playbook):
+    if not variables.get('backup_s3_bucket'):
+        pytest.skip(f'{host.backend.get_hostname()} uploads no sets (no backup_s3_bucket)')
+    config = host.file('/etc/efficientai/backup.json').content_string
+    before = sets()
+    refused = run_playbook('backup.yml', backup_encryption='none')
+    assert refused.returncode != 0
+    assert "backup_encryption is 'none' while backup_s3_bucket is 'efficientai-backups'" in refused.output, refused.output[-3000:]
+    assert sets() == before and host.file('/etc/efficientai/backup.json').content_string == config
 
 
 def replica_starts(host, variables):
