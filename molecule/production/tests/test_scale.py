@@ -19,7 +19,8 @@ def listening_replicas(tracking_hosts, bases):
 
 
 def probed_replicas(host, templated):
-    """Per tracking host, the MLflow ports that Prometheus (on the monitoring host, loopback) probes."""
+    """Per tracking host, the MLflow replicas' ports that Prometheus (on the monitoring host, loopback)
+    probes (mlflow, mlflow-2, ...; not the artifacts-only server, which does not scale)."""
     monitoring = host.get_host(f"ansible://{templated('groups')['monitoring'][0]}", ansible_inventory=host.backend.ansible_inventory)
     # Where the unit runs it (the role's default listen address is not an inventory variable).
     listen = re.search(r"--web\.listen-address=(\S+)", monitoring.check_output("systemctl show prometheus -p ExecStart --value")).group(1)
@@ -27,7 +28,7 @@ def probed_replicas(host, templated):
     probed = {}
     for target in targets:
         labels = target["labels"]
-        if target["scrapePool"] == "probe_http" and labels["service"].split("-")[0] == "mlflow":
+        if target["scrapePool"] == "probe_http" and re.fullmatch(r"mlflow(-[0-9]+)?", labels["service"]):
             probed.setdefault(labels["node"], []).append(urlsplit(labels["instance"]).port)
     return {node: sorted(ports) for node, ports in probed.items()}
 
