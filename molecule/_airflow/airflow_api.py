@@ -8,8 +8,10 @@ import urllib.request
 
 
 class AirflowApi:
-    def __init__(self, base_url, username, password):
+    def __init__(self, base_url, username, password, context=None):
+        """context: the ssl.SSLContext for an https base_url (a private CA)."""
         self.base_url = base_url.rstrip("/")
+        self.context = context
         self.username = username
         self.password = password
         self._token = None
@@ -22,7 +24,7 @@ class AirflowApi:
         request = urllib.request.Request(self.base_url + path, method=method, headers=headers,
                                          data=None if body is None else json.dumps(body).encode())
         try:
-            with urllib.request.urlopen(request, timeout=120) as response:
+            with urllib.request.urlopen(request, timeout=120, context=self.context) as response:
                 raw = response.read()
                 return response.status, json.loads(raw) if raw else None
         except urllib.error.HTTPError as error:

@@ -1,0 +1,124 @@
+"""playbooks/restore.yml of a fresh set on the production hosts while an Airflow DAG runs on the
+operations host. Airflow's database (on the db host) is in the set, so every Airflow component
+stops before it is replaced and starts again after; the backup roots stay marked for the whole
+restore, so the scheduled backup started meanwhile (the timer's unit) refuses and makes no set;
+and the run triggered after the set is gone with the rest of Airflow's newer state."""
+
+import concurrent.futures
+import re
+import ssl
+import time
+
+import airflow_api  # molecule/_airflow, on the path through conftest
+from conftest import run_playbook
+
+testinfra_hosts = ["ansible://production-ops"]
+ROOT = "/var/backups/efficientai"
+RESTORING = f"{ROOT}/.restoring"
+DAG_ID = "efficientai_restore_probe"
+DAG_FILE = f"/opt/efficientai/airflow/home/dags/{DAG_ID}.py"
+DAG_SOURCE = f'''import time
+
+from airflow.sdk import dag, task
+
+
+@dag(dag_id="{DAG_ID}", schedule=None, catchup=False)
+def restore_probe():
+    @task
+    def wait():
+        time.sleep(900)
+
+    wait()
+
+
+restore_probe()
+'''
+
+
+def airflow_units(ops):
+    listed = ops.check_output("systemctl list-units 'airflow-*' --plain --no-legend --all | awk '{print $1}'").split()
+    return [unit.removesuffix(".service") for unit in listed]
+
+
+def stops_and_starts(ops, unit, since):
+    """[(epoch seconds, 'Stopped' or 'Started')] of the unit since then, from systemd's journal."""
+    lines = ops.check_output(f"journalctl -u {unit} --since @{int(since)} -o short-unix --no-pager")
+    return [(float(line.split()[0]), line.split("systemd[1]: ", 1)[1].split()[0]) for line in lines.splitlines()
+            if "systemd[1]: Stopped " in line or "systemd[1]: Started " in line]
+
+
+def backup_sets(db):
+    return sorted(name for name in db.check_output(f"ls {ROOT}").split() if re.fullmatch(r"[0-9]{8}T[0-9]{6}Z", name))
+
+
+def database_oid(db, port, name):
+    return db.check_output(f"runuser -u postgres -- psql -p {port} -Atc \"SELECT oid FROM pg_database WHERE datname = '{name}'\"")
+
+
+def running_dag(host, templated):
+    """Publish the probe DAG, trigger it through the front and wait until its task runs."""
+    host.run_test(f"cat > {DAG_FILE} <<'EOF'\n{DAG_SOURCE}EOF\nchmod 0644 {DAG_FILE}")
+    host.run_test("runuser -u airflow -- env AIRFLOW_HOME=/opt/efficientai/airflow/home "
+                  "/opt/efficientai/airflow/venv/bin/airflow dags reserialize")
+    admin = [user for user in templated("hostvars[groups['orchestration'][0]]['airflow_users']") if user["role"] == "Admin"][0]
+    api = airflow_api.AirflowApi(f"https://{templated('mlops_public_name')}:{templated('mlops_front_ports')['airflow']}",
+                                 admin["username"], admin["password"],
+                                 ssl.create_default_context(cafile=templated("mlops_ca_dir") + "/ca.crt"))
+    api.wait_for_dag(DAG_ID)
+    assert api.call("PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": False})[0] == 200
+    status, run = api.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"logical_date": None})
+    assert status == 200, run
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        tasks = api.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{run['dag_run_id']}/taskInstances")[1]
+        if [task["state"] for task in tasks["task_instances"]] == ["running"]:
+            return api, run["dag_run_id"]
+        time.sleep(3)
+    raise AssertionError(f"the probe's task did not start within 180 s: {tasks}")
+
+
+def test_a_restore_stops_airflow_and_the_scheduled_backups(host, templated):
+    db = host.get_host("ansible://production-db", ansible_inventory=host.backend.ansible_inventory)
+    port = templated("postgres_port")
+    taken = run_playbook("backup.yml")
+    assert taken.returncode == 0, (taken.stdout + taken.stderr)[-3000:]
+    sets = backup_sets(db)
+    oids = {name: database_oid(db, port, name) for name in ("airflow", "mlflow")}
+    units = airflow_units(host)
+    assert "airflow-api-server" in units and "airflow-scheduler-1" in units, units
+    try:
+        api, run_id = running_dag(host, templated)
+        started = int(time.time())
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            restore = pool.submit(run_playbook, "restore.yml", "-e", f"backup_id={sets[-1]}")
+            deadline = time.monotonic() + 300
+            while not db.file(RESTORING).exists and not restore.done() and time.monotonic() < deadline:
+                time.sleep(0.5)
+            scheduled = db.run("systemctl start efficientai-backup@daily.service")
+            result = restore.result()
+        ended = int(time.time()) + 1
+        output = result.stdout + result.stderr
+        assert result.returncode == 0, output[-5000:]
+        assert f"Restored set {sets[-1]}" in output, output[-3000:]
+
+        # Airflow stopped before its database was replaced, and started after the restore.
+        order = [output.index(task) for task in ("Stop every Airflow component", "Restore the PostgreSQL databases",
+                                                 "Run every Airflow component and check its health")]
+        assert order == sorted(order), order
+        assert database_oid(db, port, "airflow") != oids["airflow"] and database_oid(db, port, "mlflow") != oids["mlflow"]
+        for unit in units:
+            events = stops_and_starts(host, unit, started)
+            assert [event for _when, event in events] == ["Stopped", "Started"], (unit, events)
+            assert events[-1][0] <= ended and host.service(unit).is_running, (unit, events, ended)
+        assert api.call("GET", "/api/v2/monitor/health")[1]["scheduler"]["status"] == "healthy"
+        # The run started after the set: Airflow's state is the set's.
+        assert api.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}")[0] == 404
+
+        # The scheduled backup refused while the roots were marked, made no set, and the mark is gone.
+        assert scheduled.rc != 0, scheduled.stdout
+        journal = db.check_output("journalctl -u efficientai-backup@daily.service --no-pager -n 20")
+        assert "a restore is in progress" in journal, journal
+        assert backup_sets(db) == sets
+        assert not db.file(RESTORING).exists
+    finally:
+        host.run(f"rm -f {DAG_FILE}")
