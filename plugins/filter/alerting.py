@@ -29,7 +29,15 @@ METRICS = {
     'target_up': 'up',
     # From the status dashboard: error lines per service over its log window.
     'log_errors': 'mlops_log_errors',
-    'backup_age_hours': '(time() - mlops_backup_last_timestamp_seconds) / 3600',
+    # PostgreSQL's failed attempts to archive a WAL segment over 5 minutes (postgres_exporter's
+    # pg_stat_archiver): point-in-time recovery stops at the first segment that is not archived.
+    'wal_archive_failures': 'increase(pg_stat_archiver_failed_count[5m])',
+    # Hours since each backup host's newest set (the runner's node_exporter textfile). A host that
+    # declares backups but never took a set, and a stack where no host exports the figures at
+    # all (node_exporter or its textfile gone), count as never: +Inf.
+    'backup_age_hours': ('(time() - mlops_backup_last_success_timestamp_seconds) / 3600'
+                         ' or on(instance) (mlops_backup_configured * Inf)'
+                         ' or on() (absent(mlops_backup_configured) * Inf)'),
 }
 SEVERITIES = ('critical', 'warning', 'info')
 _CONDITION = re.compile(r'^\s*([a-z_][a-z0-9_]*)\s*(>=|<=|==|!=|>|<)\s*(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)\s*$')

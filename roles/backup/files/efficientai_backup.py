@@ -15,6 +15,9 @@ JSON summary. Any failure removes the partial set, leaves the other sets untouch
 `prune` applies the retention alone (playbooks/maintenance.yml): `--keep` replaces the
 configuration's counts, `--dry-run` only reports what would go.
 
+Every `run` updates the node_exporter textfile of the configuration (`metrics_file`): when the
+newest set was taken, its size, duration and check, whether the upload and the run worked.
+
 `counts` prints the row counts of the live databases (restore.yml compares them with the
 manifest). `pg-dump` runs as the postgres user: a custom-format dump on stdout taken in an exported
 snapshot, and the row counts of that same snapshot as JSON on the last line of stderr.
@@ -388,8 +391,71 @@ def end_restore(args):
     return {'marker': marker, 'removed': present}
 
 
+# What node_exporter's textfile collector exports for the alerts (stale_backup) and the dashboard.
+METRICS = {
+    'mlops_backup_configured': 'This host takes backup sets (1).',
+    'mlops_backup_last_success_timestamp_seconds': 'When the newest set was taken and checked.',
+    'mlops_backup_last_size_bytes': 'Size of the newest set.',
+    'mlops_backup_last_duration_seconds': 'How long the newest set took.',
+    'mlops_backup_last_verified': 'Whether the newest set passed its check (0: files changed while read, twice).',
+    'mlops_backup_last_upload_success': 'Whether the last upload worked (1) or failed (0).',
+    'mlops_backup_last_run_success': 'Whether the last run took and kept its set (1) or failed (0).',
+    'mlops_backup_last_failure_timestamp_seconds': 'When a run last failed (0: never).',
+}
+
+
+def read_metrics(path):
+    """{name: value} of the textfile a previous run wrote (empty when there is none)."""
+    found = {}
+    try:
+        with open(path, encoding='utf-8') as stream:
+            for line in stream:
+                parts = line.split()
+                if len(parts) == 2 and parts[0] in METRICS:
+                    found[parts[0]] = float(parts[1])
+    except (OSError, ValueError):
+        return {}
+    return found
+
+
+def record_metrics(path, **values):
+    """Update the textfile at path with values (names without the mlops_backup_ prefix); the others
+    keep what earlier runs wrote. Written to a temporary file and renamed, so that node_exporter
+    never reads half a file. A failure to write is reported, not raised: the set matters more,
+    and stale_backup fires when the figures stop coming."""
+    if not path:
+        return
+    current = read_metrics(path)
+    current.update({f'mlops_backup_{name}': float(value) for name, value in values.items()}, mlops_backup_configured=1)
+    text = ''.join(f'# HELP {name} {text}\n# TYPE {name} gauge\n{name} {current[name]:.17g}\n'
+                   for name, text in METRICS.items() if name in current)
+    try:
+        with tempfile.NamedTemporaryFile('w', dir=os.path.dirname(path), prefix='.efficientai_backup.', delete=False,
+                                         encoding='utf-8') as stream:
+            stream.write(text)
+        os.chmod(stream.name, 0o644)
+        os.replace(stream.name, path)
+    except OSError as error:
+        print(f'efficientai-backup: cannot write the metrics {path}: {error}', file=sys.stderr)
+
+
+def set_size(path):
+    return sum(os.path.getsize(os.path.join(folder, name)) for folder, _subdirs, names in os.walk(path) for name in names)
+
+
 def run(args):
     config = _backup.read_json(args.config)
+    metrics = config.get('metrics_file', '')
+    try:
+        result = take_set(config, args, metrics)
+    except Exception:
+        record_metrics(metrics, last_run_success=0, last_failure_timestamp_seconds=time.time())
+        raise
+    record_metrics(metrics, last_run_success=1)
+    return result
+
+
+def take_set(config, args, metrics):
     with locked(config['root']):
         for name in os.listdir(config['root']):
             if name.startswith(_backup.PARTIAL_PREFIX):
@@ -403,12 +469,17 @@ def run(args):
         except BaseException:
             backup.abandon()
             raise
+        record_metrics(metrics, last_success_timestamp_seconds=time.time(), last_size_bytes=set_size(backup.final),
+                       last_duration_seconds=time.time() - now, last_verified=int(not backup.unverified))
         # Local retention whatever happens to the upload: a failing bucket must not fill the disk.
         try:
             key = upload(config, backup.final, backup_id)
         except Failed as error:
+            record_metrics(metrics, last_upload_success=0)
             kept, pruned = prune(config)
             raise Failed(f"{error}; the set is kept here, and local retention ran (pruned: {', '.join(pruned) or 'none'})") from None
+        if key:
+            record_metrics(metrics, last_upload_success=1)
         kept, pruned = prune(config)
     return {'id': backup_id, 'path': backup.final, 'kind': args.kind, 'files': manifest['files'],
             'sources': [{k: s[k] for k in ('name', 'type', 'counts') if k in s} for s in manifest['sources']],

@@ -3,8 +3,9 @@
 """The status dashboard of the MLOps stack (installed by the efficientai.mlops.monitoring role).
 
 Every refresh it checks the services (the same checks as the mlops_health module, from
-_health.py beside this file), reads the firing alerts from Alertmanager, finds the newest
-backup and counts the error lines each service logged over the last minutes (journal or
+_health.py beside this file), reads the firing alerts from Alertmanager and each backup host's
+newest set from Prometheus (the figures its backup runner writes), finds the newest set on
+this host, and counts the error lines each service logged over the last minutes (journal or
 log files). It serves the result as a page (/), as JSON (/health) and as Prometheus
 metrics (/metrics)."""
 
@@ -22,6 +23,7 @@ import subprocess
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -135,6 +137,32 @@ def newest_backup(pattern):
     return {'path': path, 'timestamp': mtime, 'time': time.strftime('%Y-%m-%d %H:%M:%S %Z', time.localtime(mtime))}
 
 
+def prometheus_vector(prometheus_url, promql, timeout):
+    """{instance: value} of an instant query."""
+    url = prometheus_url.rstrip('/') + '/api/v1/query?' + urllib.parse.urlencode({'query': promql})
+    with urllib.request.urlopen(url, timeout=timeout) as answer:
+        result = json.load(answer)['data']['result']
+    return {sample['metric'].get('instance', ''): float(sample['value'][1]) for sample in result}
+
+
+def host_backups(prometheus_url, timeout):
+    """Per backup host (its node_exporter instance), the newest set it reported through its
+    textfile: when, whether it passed its check and whether the last run worked. A host that
+    declares backups but never took a set has no time."""
+    if not prometheus_url:
+        return []
+    figures = {name: prometheus_vector(prometheus_url, f'mlops_backup_{name}', timeout)
+               for name in ('configured', 'last_success_timestamp_seconds', 'last_verified', 'last_run_success')}
+    found = []
+    for instance in sorted(set(figures['configured']) | set(figures['last_success_timestamp_seconds'])):
+        stamp = figures['last_success_timestamp_seconds'].get(instance)
+        found.append({'instance': instance, 'timestamp': stamp,
+                      'time': time.strftime('%Y-%m-%d %H:%M:%S %Z', time.localtime(stamp)) if stamp else 'never',
+                      'verified': figures['last_verified'].get(instance) == 1,
+                      'last_run_ok': figures['last_run_success'].get(instance, 1) == 1})
+    return found
+
+
 def firing_alerts(alertmanager_url, timeout):
     if not alertmanager_url:
         return []
@@ -155,7 +183,7 @@ class Dashboard:
         self.config = config
         self.timeout = float(config.get('timeout', 3))
         self.logs, self.window = log_watcher(config)
-        self.snapshot = {'status': 'starting', 'services': [], 'alerts': [], 'backup': None, 'log_errors': {},
+        self.snapshot = {'status': 'starting', 'services': [], 'alerts': [], 'backup': None, 'backups': [], 'log_errors': {},
                          'problems': [], 'updated': None}
         self.lock = threading.Lock()
 
@@ -169,6 +197,11 @@ class Dashboard:
             alerts = firing_alerts(self.config.get('alertmanager_url'), self.timeout)
         except (OSError, ValueError, KeyError) as error:
             problems.append(f'alerts unavailable: {error}')
+        backups = []
+        try:
+            backups = host_backups(self.config.get('prometheus_url'), self.timeout)
+        except (OSError, ValueError, KeyError) as error:
+            problems.append(f'backup figures unavailable: {error}')
         try:
             log_errors = self.logs.counts()
         except (OSError, ValueError, subprocess.SubprocessError) as error:
@@ -181,6 +214,7 @@ class Dashboard:
             self.snapshot = {
                 'status': 'ok' if all(r['status'] == 'OK' for r in results) else 'degraded',
                 'services': results, 'alerts': alerts, 'backup': newest_backup(self.config.get('backup_glob')),
+                'backups': backups,
                 'log_errors': log_errors, 'log_window_minutes': self.window // 60, 'problems': problems,
                 'updated': time.time()}
 
@@ -241,6 +275,10 @@ def render_page(snap, title, refresh):
     backup = snap['backup']
     backup_text = (f'{html.escape(backup["time"])} <small>({html.escape(backup["path"])})</small>' if backup
                    else 'no backup found')
+    hosts = ''.join(
+        f'<tr class="{"ok" if b["last_run_ok"] and b["verified"] else "warning"}">{cell(b["instance"])}{cell(b["time"])}'
+        f'{cell("yes" if b["verified"] else "no")}{cell("ok" if b["last_run_ok"] else "failed")}</tr>'
+        for b in snap.get('backups', [])) or '<tr><td colspan="4">no backup host reports to Prometheus</td></tr>'
     problems = ''.join(f'<p class="problem">{html.escape(p)}</p>' for p in snap['problems'])
     updated = time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(snap['updated'])) if snap['updated'] else 'never'
     return f"""<!DOCTYPE html>
@@ -264,7 +302,9 @@ tr.critical {{ background: #f5b5b5; }} tr.warning {{ background: #fbe3a8; }}
 <th>Errors ({snap.get('log_window_minutes', '-')} min)</th></tr>{rows}</table>
 <h2>Firing alerts</h2>
 <table id="alerts"><tr><th>Alert</th><th>Severity</th><th>Instance</th><th>Summary</th><th>Since</th></tr>{alerts}</table>
-<h2>Last backup</h2><p id="backup">{backup_text}</p>
+<h2>Backups</h2>
+<table id="backups"><tr><th>Host</th><th>Newest set</th><th>Checked</th><th>Last run</th></tr>{hosts}</table>
+<p id="backup">On this host: {backup_text}</p>
 <h2>Log errors (last {snap.get('log_window_minutes', '-')} min)</h2>
 <table id="logs"><tr><th>Service</th><th>Error lines</th></tr>{logs}</table>
 </body></html>

@@ -109,3 +109,13 @@ def test_bad_channels_fail_with_a_clear_message(channels, message):
     with pytest.raises(AnsibleFilterError) as error:
         alertmanager_config(channels)
     assert message in str(error.value)
+
+
+def test_backup_conditions_read_the_hosts_own_figures():
+    """The rules' behaviour is checked by promtool on the deployed rules (production scenario);
+    here, that the conditions read what the backup runner and PostgreSQL's exporter export."""
+    stale, wal = alert_rules([{"name": "stale_backup", "condition": "backup_age_hours > 26"},
+                              {"name": "wal_archive_failing", "condition": "wal_archive_failures > 0"}])["groups"][0]["rules"]
+    assert stale["expr"].startswith("((time() - mlops_backup_last_success_timestamp_seconds) / 3600")
+    assert "absent(mlops_backup_configured)" in stale["expr"] and stale["expr"].endswith(") > 26")
+    assert wal["expr"] == "(increase(pg_stat_archiver_failed_count[5m])) > 0"

@@ -152,17 +152,24 @@ def test_upload_to_s3(host, capsys, tmp_path):
         client = boto3.client('s3', endpoint_url=endpoint, region_name='us-east-1', aws_access_key_id='test',
                               aws_secret_access_key='test')
         client.create_bucket(Bucket='backups')
-        assert host(backup_id='20261101T020000Z', s3=s3) == 0
+        metrics = tmp_path / 'backup.prom'
+        assert host(backup_id='20261101T020000Z', s3=s3, metrics_file=str(metrics)) == 0
         assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])['uploaded'] == 'mlops/tracking-1/20261101T020000Z.tar'
+        assert textfile(metrics)['mlops_backup_last_upload_success'] == 1
         body = client.get_object(Bucket='backups', Key='mlops/tracking-1/20261101T020000Z.tar')['Body'].read()
         with tarfile.open(fileobj=io.BytesIO(body)) as archive:
             archive.extractall(tmp_path / 'downloaded', filter='data')
         downloaded = tmp_path / 'downloaded' / '20261101T020000Z'
         assert _backup.set_problems(str(downloaded), _backup.load_manifest(str(downloaded))) == []
         # A failed upload still applies local retention (the disk must not fill), and fails the run.
-        assert host(backup_id='20261102T020000Z', s3=dict(s3, bucket='missing'), retention={'manual': 1}) == 1
+        assert host(backup_id='20261102T020000Z', s3=dict(s3, bucket='missing'), retention={'manual': 1},
+                    metrics_file=str(metrics)) == 1
         error = capsys.readouterr().err
         assert 'NoSuchBucket' in error and 'local retention ran (pruned: 20261101T020000Z)' in error
+        # The set itself is fresh; the failed upload and run are what the figures say.
+        after = textfile(metrics)
+        assert after['mlops_backup_last_upload_success'] == 0 and after['mlops_backup_last_run_success'] == 0
+        assert after['mlops_backup_last_verified'] == 1
         assert [found['id'] for found in _backup.list_sets(str(host.root))] == ['20261102T020000Z']
     finally:
         server.stop()
@@ -227,3 +234,37 @@ def test_no_set_while_a_restore_is_in_progress_and_no_restore_while_a_backup_run
     assert runner.main(['end-restore', '--config', config]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])['removed'] is True
     assert host(backup_id='20261102T020000Z') == 0
+
+
+def textfile(path):
+    return {name: float(value) for name, value in (line.split() for line in path.read_text().splitlines()
+                                                   if not line.startswith('#'))}
+
+
+def test_every_run_writes_its_figures_for_node_exporter(host, capsys, tmp_path):
+    metrics = tmp_path / 'textfile' / 'efficientai_backup.prom'
+    metrics.parent.mkdir()
+    assert host(backup_id='20261101T020000Z', metrics_file=str(metrics)) == 0
+    taken = textfile(metrics)
+    set_bytes = sum(p.stat().st_size for p in (host.root / '20261101T020000Z').rglob('*') if p.is_file())
+    assert taken['mlops_backup_configured'] == 1 and taken['mlops_backup_last_run_success'] == 1
+    assert taken['mlops_backup_last_verified'] == 1 and taken['mlops_backup_last_size_bytes'] == set_bytes
+    assert 0 < taken['mlops_backup_last_duration_seconds'] < 60
+    assert 'mlops_backup_last_upload_success' not in taken  # no bucket
+    assert oct(metrics.stat().st_mode & 0o777) == '0o644'
+    assert '# TYPE mlops_backup_last_success_timestamp_seconds gauge' in metrics.read_text()
+
+    # A failed run keeps the newest set's figures and says that it failed, and when.
+    broken = [dict(s, path=str(host.data / 'gone')) if s['type'] == 'files' else s for s in host.config['sources']]
+    assert host(backup_id='20261102T020000Z', sources=broken, metrics_file=str(metrics)) == 1
+    failed = textfile(metrics)
+    assert failed['mlops_backup_last_run_success'] == 0 and failed['mlops_backup_last_failure_timestamp_seconds'] > 0
+    assert failed['mlops_backup_last_success_timestamp_seconds'] == taken['mlops_backup_last_success_timestamp_seconds']
+    assert sorted(p.name for p in metrics.parent.iterdir()) == ['efficientai_backup.prom']  # no temporary file left
+    capsys.readouterr()
+
+
+def test_figures_that_cannot_be_written_do_not_fail_the_set(host, capsys, tmp_path):
+    assert host(backup_id='20261101T020000Z', metrics_file=str(tmp_path / 'missing' / 'backup.prom')) == 0
+    assert 'cannot write the metrics' in capsys.readouterr().err
+    assert [s['id'] for s in _backup.list_sets(str(host.root))] == ['20261101T020000Z']

@@ -176,3 +176,29 @@ def test_https_services_are_checked_with_their_ca(fake_https, tmp_path):
     assert results["s2"]["status"] == "DOWN" and "certificate verify failed" in results["s2"]["detail"], results["s2"]
     assert results["s3"]["status"] == "DOWN", results["s3"]
     assert len(fake_https.calls("GET", "/readyz")) == 1
+
+
+def test_each_backup_host_from_prometheus(monkeypatch):
+    answers = {
+        "mlops_backup_configured": {"db:9100": 1.0, "tracking-1:9100": 1.0, "tracking-2:9100": 1.0},
+        "mlops_backup_last_success_timestamp_seconds": {"db:9100": 1800000000.0, "tracking-1:9100": 1800000100.0},
+        "mlops_backup_last_verified": {"db:9100": 1.0, "tracking-1:9100": 0.0},
+        "mlops_backup_last_run_success": {"db:9100": 1.0, "tracking-1:9100": 0.0},
+    }
+    asked = []
+
+    def vector(url, promql, timeout):
+        asked.append((url, promql))
+        return answers[promql]
+    monkeypatch.setattr(mlops_dashboard, "prometheus_vector", vector)
+    assert mlops_dashboard.host_backups("", 3) == [] and asked == []
+    found = {b["instance"]: b for b in mlops_dashboard.host_backups("http://127.0.0.1:9090", 3)}
+    assert sorted(found) == ["db:9100", "tracking-1:9100", "tracking-2:9100"]
+    assert found["db:9100"]["timestamp"] == 1800000000.0 and found["db:9100"]["verified"] and found["db:9100"]["last_run_ok"]
+    assert not found["tracking-1:9100"]["verified"] and not found["tracking-1:9100"]["last_run_ok"]
+    # Declared, never taken: no time, which the page shows as "never".
+    assert found["tracking-2:9100"]["timestamp"] is None and found["tracking-2:9100"]["time"] == "never"
+    snap = {"status": "ok", "updated": 0, "problems": [], "backup": None, "log_window_minutes": 15, "log_errors": {},
+            "alerts": [], "services": [], "backups": list(found.values())}
+    page = mlops_dashboard.render_page(snap, "Stack", 15)
+    assert '<tr class="warning"><td>tracking-1:9100</td>' in page and "<td>never</td>" in page
