@@ -1,9 +1,13 @@
-"""Unit tests of the python_app_commands filter."""
+"""Unit tests of the virtual environments' commands and identities (module_utils/_python_app)."""
 
 import pytest
 
-from ansible.errors import AnsibleFilterError
-from ansible_collections.efficientai.mlops.plugins.filter.python_app import python_app_commands
+import hashlib
+
+import jinja2
+
+from ansible_collections.efficientai.mlops.plugins.module_utils._python_app import (
+    censor_credentials, python_app_commands, spec_id, version_package)
 
 VENV = '/opt/efficientai/mlflow/venvs/abc'
 UV = '/opt/efficientai/tools/uv-0.13.9/bin/uv'
@@ -62,5 +66,49 @@ def test_extra_arguments_come_before_the_packages():
 
 @pytest.mark.parametrize('bad, venv', [({'python': '/usr/bin/python3', 'packages': []}, VENV), (app(), ''), ('mlflow', VENV)])
 def test_refuses_what_cannot_be_built(bad, venv):
-    with pytest.raises(AnsibleFilterError):
+    with pytest.raises(ValueError):
         python_app_commands(bad, venv)
+
+
+# The identity the task list computed before the module did: an upgrade of the collection must
+# find the environments it built, not rebuild them.
+TASKS_SPEC_ID = (
+    "{{ (((packages | sort) + [python, pip_index_url, pip_wheelhouse, pip_offline | string] + pip_extra_args"
+    " + ([] if installer == 'pip' else [installer])) | join('\\n') | hash('sha1'))[:12] }}")
+
+
+def tasks_spec_id(fields):
+    environment = jinja2.Environment()
+    environment.filters['hash'] = lambda text, kind: hashlib.new(kind, text.encode()).hexdigest()
+    return environment.from_string(TASKS_SPEC_ID).render(**fields)
+
+
+@pytest.mark.parametrize('fields', [
+    {'installer': 'uv'},
+    {'installer': 'pip'},
+    {'installer': 'uv', 'packages': ['Werkzeug==3.1.3', 'mlflow[auth]==3.17.2', 'bentoml==1.4.0']},
+    {'installer': 'pip', 'pip_offline': True, 'pip_wheelhouse': '/srv/wheels', 'pip_extra_args': ['--pre']},
+])
+def test_the_identity_is_the_one_the_tasks_computed(fields):
+    application = app(**fields)
+    assert spec_id(application) == tasks_spec_id(application)
+
+
+def test_every_field_of_the_specification_changes_the_identity():
+    base = app(installer='uv')
+    others = [app(installer='pip'), app(installer='uv', python='/usr/bin/python3.12'),
+              app(installer='uv', packages=['mlflow[auth]==3.17.3', 'psycopg2-binary==2.9.13']),
+              app(installer='uv', pip_offline=True), app(installer='uv', pip_extra_args=['--pre'])]
+    assert len({spec_id(base)} | {spec_id(other) for other in others}) == 1 + len(others)
+
+
+@pytest.mark.parametrize('packages, name', [
+    (['mlflow[auth]==3.17.2'], 'mlflow'), (['apache-airflow==3.1.3', 'x'], 'apache-airflow'),
+    (['uv'], 'uv'), (['bentoml>=1.4; python_version>"3"'], 'bentoml')])
+def test_the_version_comes_from_the_first_package(packages, name):
+    assert version_package(packages) == name
+
+
+def test_credentials_of_an_index_url_are_censored():
+    assert censor_credentials('GET https://bob:s3cret@pypi.example/simple failed') == (
+        'GET https://********@pypi.example/simple failed')

@@ -1,0 +1,78 @@
+# Copyright: (c) 2026, EfficientAI platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""An application's virtual environment (the python_app module): its identity and the commands
+that build it, with uv or with pip. An index URL may carry credentials, so it never goes on a
+command line or in the environment: a shell reads it from stdin into the installer's own variable."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+INSTALLERS = ('uv', 'pip')
+_INDEX_VARIABLE = {'uv': 'UV_DEFAULT_INDEX', 'pip': 'PIP_INDEX_URL'}
+# The credentials of a URL (scheme://user:password@host), censored in installers' messages.
+_URL_CREDENTIALS = re.compile(r'(://)[^/@\s]+@')
+
+
+def sorted_packages(packages):
+    """Case-insensitively, as the environments' identities and markers have always been sorted."""
+    return sorted(packages, key=str.lower)
+
+
+def spec_id(app):
+    """Twelve hex digits naming the environment of `app`: a new specification (packages,
+    interpreter, package sources, or an installer other than pip: uv resolves the unpinned
+    dependencies differently) gets a new environment; pip adds nothing, so pip's ids never changed."""
+    fields = (sorted_packages(app['packages'])
+              + [app['python'], app.get('pip_index_url') or '', app.get('pip_wheelhouse') or '',
+                 str(bool(app.get('pip_offline')))]
+              + list(app.get('pip_extra_args') or [])
+              + ([] if app.get('installer', 'pip') == 'pip' else [app['installer']]))
+    return hashlib.sha1('\n'.join(fields).encode()).hexdigest()[:12]
+
+
+def version_package(packages):
+    """The distribution a requirement specifier names: mlflow for mlflow[auth]==3.17.2."""
+    return re.sub(r'[\[<>=!~ ;].*$', '', packages[0]) if packages else ''
+
+
+def censor_credentials(text):
+    return _URL_CREDENTIALS.sub(r'\1********@', text)
+
+
+def _index_on_stdin(variable, argv):
+    return ['sh', '-c', f'IFS= read -r {variable} && export {variable} && exec "$@"', 'install'] + argv
+
+
+def python_app_commands(app, venv, uv='', proxy=''):
+    """Return {create, install, environment, installer} for building `venv` from `app` (python,
+    packages, pip_index_url, pip_wheelhouse, pip_offline, pip_extra_args): uv's when `uv` is the
+    path of a uv executable, else the interpreter's venv module and the new environment's pip."""
+    if not isinstance(app, dict) or not app.get('packages'):
+        raise ValueError('python_app_commands expects an application with a list of packages')
+    if not venv:
+        raise ValueError('python_app_commands needs the path of the virtual environment')
+    installer = 'uv' if uv else 'pip'
+    sources = [arg for arg in ('--find-links', app.get('pip_wheelhouse')) if app.get('pip_wheelhouse')]
+    offline = bool(app.get('pip_offline'))
+    if installer == 'uv':
+        # Seeded with pip like `python -m venv`: tools run inside the environment expect it
+        # (`bentoml build` installs its own uv with the environment's pip).
+        create = [uv, 'venv', '--quiet', '--seed', '--python', app['python'], venv]
+        install = ([uv, 'pip', 'install', '--quiet', '--python', f'{venv}/bin/python'] + sources
+                   + (['--offline', '--no-index'] if offline else []))
+        # The platform's certificate store holds a corporate CA as it does for pip; the
+        # interpreter is always given, so uv never downloads one.
+        environment = {'UV_SYSTEM_CERTS': '1', 'UV_PYTHON_DOWNLOADS': 'never', 'UV_NO_PROGRESS': '1'}
+    else:
+        create = [app['python'], '-m', 'venv', venv]
+        install = ([f'{venv}/bin/pip', 'install', '--quiet', '--disable-pip-version-check'] + sources
+                   + (['--no-index'] if offline else []))
+        environment = {}
+    if proxy:
+        environment.update({'HTTPS_PROXY': proxy, 'HTTP_PROXY': proxy})
+    install += list(app.get('pip_extra_args') or []) + list(app['packages'])
+    if app.get('pip_index_url'):
+        install = _index_on_stdin(_INDEX_VARIABLE[installer], install)
+    return {'create': create, 'install': install, 'environment': environment, 'installer': installer}
