@@ -10,7 +10,8 @@ timed), then times `molecule converge` twice and `ansible-playbook --check` of t
 playbook once. It prints, per run, the wall time, the changed count of the PLAY RECAP (a no-op
 re-run must show 0) and the task results per role (every ok or changed host result: module runs
 on the host plus the controller-side set_fact/assert/debug; skipped ones left out), then the ratios
-this checkout / baseline. Issue 19's goals: a no-op
+this checkout / baseline; each run's output (its slowest tasks at the end) is kept under
+.cache/benchmark/logs. Issue 19's goals: a no-op
 re-run of production in <= 60 s, of the development stack in <= 30 s. Package downloads come
 from the shared caches, as in CI. A baseline checkout is a git worktree under .cache/benchmark."""
 
@@ -82,6 +83,17 @@ def checkout_of(ref):
     return path
 
 
+def keep_log(checkout, scenario, name, output):
+    """The run's output (with profile_tasks' slowest tasks at its end) under .cache/benchmark/logs."""
+    label = 'this' if checkout == REPO else os.path.basename(checkout)
+    logs = os.path.join(REPO, '.cache', 'benchmark', 'logs')
+    os.makedirs(logs, exist_ok=True)
+    path = os.path.join(logs, f'{scenario}-{label}-{name.replace(" ", "-").strip("-")}.log')
+    with open(path, 'w', encoding='utf-8') as handle:
+        handle.write(output)
+    return path
+
+
 def measure(checkout, scenario, keep):
     env = molecule_env(checkout)
     for step in ('destroy', 'create', 'prepare'):
@@ -91,8 +103,11 @@ def measure(checkout, scenario, keep):
     check = run(['molecule', 'converge', '-s', scenario, '--', '--check'], checkout, env)
     if not keep:
         run(['molecule', 'destroy', '-s', scenario], checkout, env)
-    return {name: {'seconds': seconds, 'changed': changed(output), 'runs': module_runs(output)}
-            for name, (seconds, output) in zip(RUNS, (first, rerun, check))}
+    results = {}
+    for name, (seconds, output) in zip(RUNS, (first, rerun, check)):
+        keep_log(checkout, scenario, name, output)
+        results[name] = {'seconds': seconds, 'changed': changed(output), 'runs': module_runs(output)}
+    return results
 
 
 def report(label, results):

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: service
-short_description: One systemd service of the collection in one call - unit, environment file, state, readiness
+short_description: One service of the collection in one call - definition, environment file, state, readiness
 version_added: 0.2.0
 description:
-  - Writes the unit file and the environment file (mode 0600, owned by the service user), reloads systemd when
-    the unit changed, enables or disables it, starts, stops or restarts it (a restart when its unit or
+  - Under systemd, writes the unit file and the environment file (mode 0600, owned by the service user), reloads
+    systemd when the unit changed, enables or disables it, starts, stops or restarts it (a restart when its unit or
     environment changed, or when O(restart) is set) and waits until it is ready (its port, then an HTTP path).
-  - A service that does not become ready fails the task with the last lines of its journal.
-  - The _common role's C(service) entry point calls it under systemd; supervisor and launchd stay on that entry
+  - Under supervisor, writes the environment file, the launcher that reads it (O(launcher)) and the program
+    definition (O(program)), loads a changed definition (C(supervisorctl update), which restarts the program),
+    restarts it when its environment or launcher changed, and applies the state. supervisord must run already.
+  - A service that does not become ready fails the task with the last lines of its journal or log file.
+  - The _common role's C(service) entry point calls it under systemd and supervisor; launchd stays on that entry
     point's tasks.
 options:
   name:
@@ -33,9 +36,38 @@ options:
     description: Restart it even when neither its unit nor its environment changed (its configuration did).
     type: bool
     default: false
-  unit:
-    description: The unit file's content. Required unless O(state=absent).
+  manager:
+    description: The service manager.
     type: str
+    choices: [systemd, supervisor]
+    default: systemd
+  unit:
+    description: The unit file's content (systemd). Required unless O(state=absent).
+    type: str
+  program:
+    description: The supervisor program definition (supervisor). Required unless O(state=absent).
+    type: str
+  program_file:
+    description: Where the program definition is written (supervisor; an C([include]) directory of supervisord's).
+    type: path
+  launcher:
+    description: The launcher script's content (supervisor), which reads the environment file and runs the command.
+    type: str
+  launcher_file:
+    description: Path of the launcher (supervisor), mode 0750, owned by the service user.
+    type: path
+  run_dir:
+    description: The launcher's own directory (supervisor), mode 0700, owned by the service user.
+    type: path
+  supervisorctl:
+    description: supervisorctl of the supervisord that runs the program.
+    type: path
+  supervisor_conf:
+    description: That supervisord's configuration file.
+    type: path
+  log_file:
+    description: The program's log file, whose tail a failure shows (supervisor).
+    type: path
   environment:
     description: Variables of the environment file.
     type: dict
@@ -100,7 +132,7 @@ attributes:
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
-    details: The unit and the environment file, with the values of O(secret_environment) censored.
+    details: The unit or program, the launcher and the environment file, with the values of O(secret_environment) censored.
 author:
   - EfficientAI platform team (@efficientai)
 """
@@ -120,7 +152,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 unit_changed:
-  description: The unit file was (or would be) written.
+  description: The unit file (systemd) or the program definition or launcher (supervisor) was (or would be) written.
   returned: always
   type: bool
 env_changed:
@@ -140,6 +172,7 @@ active:
 import grp
 import os
 import pwd
+import shutil
 import socket
 import tempfile
 import time
@@ -173,10 +206,21 @@ def write_file(path, content, mode, uid=0, gid=0):
 
 
 class Systemd:
-    def __init__(self, module, name):
+    """A unit: its file is the definition, systemctl applies it."""
+
+    def __init__(self, module):
+        params = module.params
         self.module = module
-        self.unit = f"{name}.service"
+        self.unit = f"{params['name']}.service"
         self.systemctl = module.get_bin_path("systemctl", required=True)
+        self.unit_path = os.path.join(params["unit_dir"], self.unit)
+
+    def definition_files(self, _uid, _gid):
+        """(kind, path, content, mode, owner's uid, gid) of the files that define the service, the environment file aside."""
+        return [("unit", self.unit_path, self.module.params["unit"], 0o644, 0, 0)]
+
+    def removable(self):
+        return [self.unit_path]
 
     def run(self, *args, check=True):
         rc, out, err = self.module.run_command([self.systemctl, *args])
@@ -185,11 +229,27 @@ class Systemd:
                                   journal=self.journal())
         return rc, out.strip()
 
-    def active(self):
-        return self.run("is-active", "--quiet", self.unit, check=False)[0] == 0
+    def state(self):
+        """(active, enabled)."""
+        active = self.run("is-active", "--quiet", self.unit, check=False)[0] == 0
+        return active, self.run("is-enabled", self.unit, check=False)[1] in ("enabled", "enabled-runtime")
 
-    def enabled(self):
-        return self.run("is-enabled", self.unit, check=False)[1] in ("enabled", "enabled-runtime")
+    def apply(self, changed_files, restart, want_active, want_enabled, was_active, was_enabled):
+        if changed_files:
+            self.run("daemon-reload")
+        if want_enabled != was_enabled:
+            self.run("enable" if want_enabled else "disable", self.unit)
+        if restart:
+            self.run("restart", self.unit)
+        elif want_active != was_active:
+            self.run("start" if want_active else "stop", self.unit)
+
+    def remove(self):
+        if os.path.exists(self.unit_path):
+            self.run("disable", "--now", self.unit, check=False)
+
+    def after_removal(self):
+        self.run("daemon-reload")
 
     def journal(self, lines=40):
         journalctl = self.module.get_bin_path("journalctl")
@@ -197,6 +257,76 @@ class Systemd:
             return ""
         _rc, out, err = self.module.run_command([journalctl, "--unit", self.unit, "--lines", str(lines), "--no-pager"])
         return out + err
+
+
+class Supervisor:
+    """A supervisor program: its definition file and a launcher (supervisor reads no environment file)."""
+
+    def __init__(self, module):
+        params = module.params
+        self.module, self.name = module, params["name"]
+        self.ctl = [params["supervisorctl"], "-c", params["supervisor_conf"]]
+
+    def definition_files(self, uid, gid):
+        params = self.module.params
+        return [("launcher", params["launcher_file"], params["launcher"], 0o750, uid, gid),
+                ("program", params["program_file"], params["program"], 0o600, os.getuid(), os.getgid())]
+
+    def removable(self):
+        params = self.module.params
+        return [params["program_file"], params["launcher_file"]]
+
+    def run(self, *args, check=True):
+        rc, out, err = self.module.run_command([*self.ctl, *args])
+        # supervisorctl reports some failures with exit 0 ("ERROR (spawn error)").
+        if check and (rc != 0 or "ERROR" in out):
+            self.module.fail_json(msg=f"supervisorctl {' '.join(args)} failed (exit {rc}): {err.strip() or out.strip()}",
+                                  journal=self.journal())
+        return rc, out.strip()
+
+    def status(self):
+        """The program's state (RUNNING, STOPPED, FATAL...), None when supervisord has not loaded it
+        (or, in check mode on a new host, is not installed yet)."""
+        if not os.path.exists(self.ctl[0]):
+            return None
+        _rc, out = self.run("status", self.name, check=False)
+        words = out.split()
+        if "no such process" in out or len(words) < 2 or words[0] != self.name:
+            return None
+        return words[1]
+
+    def state(self):
+        # Enabling is the program's autostart, a line of its definition.
+        return self.status() in ("RUNNING", "STARTING"), self.module.params["enabled"]
+
+    def apply(self, changed_files, restart, want_active, _want_enabled, was_active, _was_enabled):
+        if "program" in changed_files or self.status() is None:
+            # Adds a new program, or restarts a changed one with its current launcher and environment
+            # (it starts when autostart is on): no further restart.
+            self.run("update", self.name)
+            was_active, restart = self.status() in ("RUNNING", "STARTING"), False
+        if restart:
+            self.run("restart", self.name)
+        elif want_active != was_active:
+            self.run("start" if want_active else "stop", self.name)
+
+    def remove(self):
+        if self.status() is not None:
+            self.run("stop", self.name, check=False)
+            self.run("remove", self.name, check=False)
+
+    def after_removal(self):
+        run_dir = self.module.params["run_dir"]
+        if run_dir and os.path.isdir(run_dir):
+            shutil.rmtree(run_dir)
+
+    def journal(self, lines=40):
+        log_file = self.module.params["log_file"]
+        try:
+            with open(log_file, encoding="utf-8", errors="replace") as stream:
+                return "".join(stream.readlines()[-lines:])
+        except (OSError, TypeError):
+            return ""
 
 
 def wait_ready(ready):
@@ -246,17 +376,16 @@ def file_needs_attributes(path, mode, uid, gid):
     return status.st_mode & 0o7777 != mode or status.st_uid != uid or status.st_gid != gid
 
 
-def remove(module, systemd, unit_path, env_path):
-    present = [path for path in (unit_path, env_path) if os.path.exists(path)]
-    changed = bool(present) or systemd.active()
+def remove(module, manager, env_path):
+    present = [path for path in (*manager.removable(), env_path) if os.path.exists(path)]
+    changed = bool(present) or manager.state()[0]
     if changed and not module.check_mode:
-        if os.path.exists(unit_path):
-            systemd.run("disable", "--now", systemd.unit, check=False)
+        manager.remove()
         for path in present:
             os.unlink(path)
-        systemd.run("daemon-reload")
-    module.exit_json(changed=changed, unit_changed=unit_path in present, env_changed=env_path in present,
-                     restarted=False, active=False)
+        manager.after_removal()
+    module.exit_json(changed=changed, unit_changed=bool(set(present) & set(manager.removable())),
+                     env_changed=env_path in present, restarted=False, active=False)
 
 
 def main():
@@ -266,7 +395,16 @@ def main():
             "state": {"type": "str", "choices": ["started", "stopped", "absent"], "default": "started"},
             "enabled": {"type": "bool", "default": True},
             "restart": {"type": "bool", "default": False},
+            "manager": {"type": "str", "choices": ["systemd", "supervisor"], "default": "systemd"},
             "unit": {"type": "str"},
+            "program": {"type": "str"},
+            "program_file": {"type": "path"},
+            "launcher": {"type": "str"},
+            "launcher_file": {"type": "path"},
+            "run_dir": {"type": "path"},
+            "supervisorctl": {"type": "path"},
+            "supervisor_conf": {"type": "path"},
+            "log_file": {"type": "path"},
             "environment": {"type": "dict", "default": {}},
             "secret_environment": {"type": "dict", "default": {}, "no_log": True},
             "env_file": {"type": "path", "required": True},
@@ -283,15 +421,21 @@ def main():
             }},
             "unit_dir": {"type": "path", "default": "/etc/systemd/system"},
         },
-        required_if=[("state", "started", ["unit"]), ("state", "stopped", ["unit"])],
+        required_if=[
+            ("manager", "supervisor", ["supervisorctl", "supervisor_conf", "program_file", "launcher_file", "run_dir"]),
+        ],
         supports_check_mode=True,
     )
     params = module.params
-    systemd = Systemd(module, params["name"])
-    unit_path = os.path.join(params["unit_dir"], systemd.unit)
+    supervised = params["manager"] == "supervisor"
+    manager = Supervisor(module) if supervised else Systemd(module)
     env_path = params["env_file"]
     if params["state"] == "absent":
-        remove(module, systemd, unit_path, env_path)
+        remove(module, manager, env_path)
+    needed = ["program", "launcher"] if supervised else ["unit"]
+    missing = [option for option in needed if params[option] is None]
+    if missing:
+        module.fail_json(msg=f"service {params['name']}: state {params['state']} under {params['manager']} needs {', '.join(missing)}")
 
     secrets = params["secret_environment"]
     try:
@@ -299,51 +443,55 @@ def main():
     except ValueError as error:
         module.fail_json(msg=f"service {params['name']}: {error}")
     uid, gid = ids(module, params["owner"], params["group"])
-    missing_dirs = [path for path in params["directories"] if not os.path.isdir(path)]
-    old_unit, old_env = read_text(unit_path), read_text(env_path)
-    unit_changed = old_unit != params["unit"]
+    directories = [(path, 0o755, os.getuid(), os.getgid()) for path in params["directories"]]
+    if supervised:
+        run_dir = params["run_dir"]
+        directories += [(os.path.dirname(run_dir), 0o755, os.getuid(), os.getgid()), (run_dir, 0o700, uid, gid)]
+    missing_dirs = [entry for entry in directories if not os.path.isdir(entry[0])]
+    definition = [(kind, path, content, mode, owner, group, read_text(path))
+                  for kind, path, content, mode, owner, group in manager.definition_files(uid, gid)]
+    definition_changed = [kind for kind, _path, content, _mode, _owner, _group, old in definition if old != content]
+    old_env = read_text(env_path)
     env_changed = old_env != env_content
     env_attributes = not env_changed and uid is not None and file_needs_attributes(env_path, 0o600, uid, gid)
 
     want_active = params["state"] == "started"
     want_enabled = want_active and params["enabled"]
-    was_active, was_enabled = systemd.active(), systemd.enabled()
-    restart = want_active and was_active and (unit_changed or env_changed or params["restart"])
-    changed = bool(missing_dirs or unit_changed or env_changed or env_attributes or restart
+    was_active, was_enabled = manager.state()
+    restart = want_active and was_active and bool(definition_changed or env_changed or params["restart"])
+    changed = bool(missing_dirs or definition_changed or env_changed or env_attributes or restart
                    or want_active != was_active or want_enabled != was_enabled)
 
     diff = {"before": {}, "after": {}}
-    if unit_changed:
-        diff["before"]["unit"], diff["after"]["unit"] = old_unit or "", params["unit"]
+    for kind, _path, content, _mode, _owner, _group, old in definition:
+        if kind in definition_changed:
+            diff["before"][kind], diff["after"][kind] = old or "", content
     if env_changed:
         diff["before"]["env_file"] = censor_env_text(old_env or "", secrets)
         diff["after"]["env_file"] = render_env({**params["environment"], **secrets}, censor=secrets)
-    result = {"changed": changed, "unit_changed": unit_changed, "env_changed": env_changed or env_attributes,
+    result = {"changed": changed, "unit_changed": bool(definition_changed), "env_changed": env_changed or env_attributes,
               "restarted": restart, "active": want_active, "diff": diff}
     if module.check_mode:
         module.exit_json(**result)
 
-    for path in missing_dirs:
-        os.makedirs(path, mode=0o755, exist_ok=True)
+    for path, mode, owner, group in missing_dirs:
+        os.makedirs(path, mode=mode, exist_ok=True)
+        os.chown(path, owner, group)
+        os.chmod(path, mode)
     if env_changed or env_attributes:
         write_file(env_path, env_content, 0o600, uid, gid)
-    if unit_changed:
-        write_file(unit_path, params["unit"], 0o644)
-        systemd.run("daemon-reload")
-    if want_enabled != was_enabled:
-        systemd.run("enable" if want_enabled else "disable", systemd.unit)
-    if restart:
-        systemd.run("restart", systemd.unit)
-    elif want_active != was_active:
-        systemd.run("start" if want_active else "stop", systemd.unit)
+    for kind, path, content, mode, owner, group, _old in definition:
+        if kind in definition_changed:
+            write_file(path, content, mode, owner, group)
+    manager.apply(definition_changed, restart, want_active, want_enabled, was_active, was_enabled)
 
     # Also when nothing changed: a service that runs but does not answer fails the deploy.
     ready = params["ready"]
     if want_active and ready and ready["port"] > 0:
         problem = wait_ready(ready)
         if problem:
-            module.fail_json(msg=f"{params['name']} did not become ready within {ready['timeout']} s (systemd): {problem}\n"
-                                 f"Last log lines:\n{systemd.journal()}", **result)
+            module.fail_json(msg=f"{params['name']} did not become ready within {ready['timeout']} s ({params['manager']}): "
+                                 f"{problem}\nLast log lines:\n{manager.journal()}", **result)
     module.exit_json(**result)
 
 

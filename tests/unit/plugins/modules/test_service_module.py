@@ -169,3 +169,129 @@ def test_bad_input_is_refused_before_anything_changes(systemd, args, run_module)
 def test_check_mode_on_a_new_host_before_its_user_exists(systemd, args, run_module):
     predicted = run_module(service, dict(args, owner="not-created-yet"), check_mode=True)
     assert predicted["changed"] and not predicted.get("failed") and systemd.changes() == []
+
+
+# supervisor: the same definition as a program, a launcher and supervisorctl.
+
+PROGRAM = "[program:app]\ncommand=/etc/app.run\nautostart=true\n"
+LAUNCHER = "#!/bin/sh\nexec /opt/app/bin/app\n"
+
+
+class FakeSupervisorctl:
+    """supervisorctl's answers for one program, and every command the module ran."""
+
+    def __init__(self, spawn_error=False):
+        self.loaded, self.running, self.spawn_error, self.commands = False, False, spawn_error, []
+
+    def __call__(self, argv, **_kwargs):
+        command = argv[3]
+        if command != "status":
+            self.commands.append(command)
+        if command == "status":
+            if not self.loaded:
+                return 4, "app: ERROR (no such process)", ""
+            return (0 if self.running else 3), f"app    {'RUNNING   pid 42, uptime 0:00:05' if self.running else 'STOPPED'}", ""
+        if command == "update":
+            self.loaded, self.running = True, True
+            return 0, "app: added process group", ""
+        if command in ("start", "restart") and self.spawn_error:
+            return 0, "app: ERROR (spawn error)", ""
+        self.running = {"start": True, "restart": True, "stop": False}.get(command, self.running)
+        if command == "remove":
+            self.loaded = False
+        return 0, "", ""
+
+
+@pytest.fixture
+def supervisorctl():
+    fake = FakeSupervisorctl()
+    with standing_in(fake):
+        yield fake
+
+
+@pytest.fixture
+def supervised(tmp_path):
+    (tmp_path / "supervisor" / "venv" / "bin").mkdir(parents=True)
+    (tmp_path / "supervisor" / "venv" / "bin" / "supervisorctl").touch()
+    return {"name": "app", "manager": "supervisor", "program": PROGRAM, "launcher": LAUNCHER,
+            "program_file": str(tmp_path / "supervisor" / "conf.d" / "app.conf"), "launcher_file": str(tmp_path / "etc" / "app.run"),
+            "run_dir": str(tmp_path / "run" / "app"), "supervisorctl": str(tmp_path / "supervisor" / "venv" / "bin" / "supervisorctl"),
+            "supervisor_conf": str(tmp_path / "supervisor" / "supervisord.conf"), "log_file": str(tmp_path / "log" / "app.log"),
+            "env_file": str(tmp_path / "etc" / "app.env"), "owner": USER, "group": GROUP,
+            "directories": [str(tmp_path / "etc"), str(tmp_path / "log"), str(tmp_path / "supervisor" / "conf.d")],
+            "environment": {"PORT": 5000}, "secret_environment": {"TOKEN": "s3cret-value"}}
+
+
+def test_supervisor_the_first_call_loads_the_program_and_the_second_changes_nothing(supervisorctl, supervised, run_module):
+    first = run_module(service, supervised)
+    assert first["changed"] and first["unit_changed"] and first["env_changed"] and first["active"]
+    assert supervisorctl.commands == ["update"] and supervisorctl.running
+    assert open(supervised["launcher_file"], encoding="utf-8").read() == LAUNCHER
+    assert os.stat(supervised["launcher_file"]).st_mode & 0o777 == 0o750
+    assert os.stat(supervised["run_dir"]).st_mode & 0o777 == 0o700
+    supervisorctl.commands.clear()
+    second = run_module(service, supervised)
+    assert not second["changed"] and supervisorctl.commands == []
+
+
+def test_supervisor_a_changed_environment_or_launcher_restarts(supervisorctl, supervised, run_module):
+    run_module(service, supervised)
+    supervisorctl.commands.clear()
+    result = run_module(service, dict(supervised, secret_environment={"TOKEN": "n3w-secret"}))
+    assert result["restarted"] and supervisorctl.commands == ["restart"] and "secret" not in repr(result)
+    supervisorctl.commands.clear()
+    result = run_module(service, dict(supervised, launcher=LAUNCHER + "# new\n"))
+    assert result["restarted"] and supervisorctl.commands == ["restart"]
+    assert result["diff"]["after"]["launcher"].endswith("# new\n")
+
+
+def test_supervisor_a_changed_program_is_updated_once_not_restarted_again(supervisorctl, supervised, run_module):
+    run_module(service, supervised)
+    supervisorctl.commands.clear()
+    result = run_module(service, dict(supervised, program=PROGRAM + "stopwaitsecs=60\n",
+                                      environment={"PORT": 5001}))
+    assert result["changed"] and supervisorctl.commands == ["update"]
+
+
+def test_supervisor_check_mode_predicts_and_changes_nothing(supervisorctl, supervised, run_module):
+    # On a new host supervisor is not even installed yet.
+    absent = run_module(service, dict(supervised, supervisorctl="/nonexistent/supervisorctl"), check_mode=True)
+    assert absent["changed"] and not absent.get("failed")
+    predicted = run_module(service, supervised, check_mode=True)
+    assert predicted["changed"] and supervisorctl.commands == [] and not os.path.exists(supervised["program_file"])
+    run_module(service, supervised)
+    assert not run_module(service, supervised, check_mode=True)["changed"]
+
+
+def test_supervisor_stop_and_absent(supervisorctl, supervised, run_module):
+    run_module(service, supervised)
+    supervisorctl.commands.clear()
+    assert run_module(service, dict(supervised, state="stopped"))["changed"] and supervisorctl.commands == ["stop"]
+    supervisorctl.commands.clear()
+    removed = run_module(service, dict(supervised, state="absent"))
+    assert removed["changed"] and supervisorctl.commands == ["stop", "remove"]
+    assert not any(os.path.exists(supervised[key]) for key in ("program_file", "launcher_file", "env_file", "run_dir"))
+    assert not run_module(service, dict(supervised, state="absent"))["changed"]
+
+
+def test_supervisor_a_spawn_error_fails_with_the_log_tail(supervised, run_module, tmp_path):
+    fake = FakeSupervisorctl(spawn_error=True)
+    fake.loaded = True
+    os.makedirs(tmp_path / "log")
+    (tmp_path / "log" / "app.log").write_text("app: address already in use\n", encoding="utf-8")
+    os.makedirs(os.path.dirname(supervised["program_file"]))
+    open(supervised["program_file"], "w", encoding="utf-8").write(PROGRAM)
+    with standing_in(fake):
+        result = run_module(service, supervised)
+    assert result["failed"] and "supervisorctl start app failed" in result["msg"] and "spawn error" in result["msg"]
+    assert "address already in use" in result["journal"]
+
+
+def test_supervisor_not_ready_shows_the_log_file(supervisorctl, supervised, run_module, tmp_path):
+    os.makedirs(tmp_path / "log")
+    (tmp_path / "log" / "app.log").write_text("Traceback: bad config\n", encoding="utf-8")
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    result = run_module(service, dict(supervised, ready={"port": port, "timeout": 1}))
+    assert result["failed"] and "(supervisor)" in result["msg"] and "Traceback: bad config" in result["msg"]
