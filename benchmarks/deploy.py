@@ -9,7 +9,8 @@ For each checkout it destroys the scenario's containers, creates and prepares ne
 timed), then times `molecule converge` twice and `ansible-playbook --check` of the converge
 playbook once. It prints, per run, the wall time, the changed count of the PLAY RECAP (a no-op
 re-run must show 0) and the task results per role (every ok or changed host result: module runs
-on the host plus the controller-side set_fact/assert/debug; skipped ones left out), then the ratios
+on the host plus the controller-side set_fact/assert/debug; skipped ones left out) with their wall
+time (from profile_tasks), then the ratios
 this checkout / baseline; each run's output (its slowest tasks at the end) is kept under
 .cache/benchmark/logs. Issue 19's goals: a no-op
 re-run of production in <= 60 s, of the development stack in <= 30 s. Package downloads come
@@ -27,6 +28,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RECAP = re.compile(r'^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
 TASK = re.compile(r'^TASK \[(?:(?:[\w.]+\.)?(\w+) : )?.*\]')
 RESULT = re.compile(r'^(ok|changed): \[')
+# profile_tasks' line under each task header: the duration of the task before it, then the total.
+PROFILE = re.compile(r'^\w{3}\w* \d+ \w+ \d{4} .*\((\d+):(\d+):(\d+\.\d+)\)\s+[\d:.]+ \*+$')
 RUNS = ('first converge', 'no-op re-run', 'no-op --check')
 
 
@@ -61,6 +64,22 @@ def module_runs(output):
         elif RESULT.match(line):
             runs[role] += 1
     return runs
+
+
+def role_seconds(output):
+    """Per role, the wall time of its tasks (every host of a task's batch included), from profile_tasks."""
+    seconds, role, previous = collections.Counter(), 'playbook', None
+    for line in output.splitlines():
+        task = TASK.match(line)
+        if task:
+            role = task.group(1) or 'playbook'
+            continue
+        timing = PROFILE.match(line)
+        if timing:
+            if previous:
+                seconds[previous] += int(timing.group(1)) * 3600 + int(timing.group(2)) * 60 + float(timing.group(3))
+            previous = role
+    return seconds
 
 
 def changed(output):
@@ -106,7 +125,8 @@ def measure(checkout, scenario, keep):
     results = {}
     for name, (seconds, output) in zip(RUNS, (first, rerun, check)):
         keep_log(checkout, scenario, name, output)
-        results[name] = {'seconds': seconds, 'changed': changed(output), 'runs': module_runs(output)}
+        results[name] = {'seconds': seconds, 'changed': changed(output), 'runs': module_runs(output),
+                         'role_seconds': role_seconds(output)}
     return results
 
 
@@ -117,9 +137,10 @@ def report(label, results):
         print(f'{name:<15} {result["seconds"]:8.1f} s  changed={result["changed"]:<4} '
               f'task results={sum(result["runs"].values())}')
     roles = sorted(set().union(*(results[name]['runs'] for name in RUNS)))
-    print(f'{"task results per role":<22}' + ''.join(f'{name:>16}' for name in RUNS))
+    print(f'{"task results, seconds":<22}' + ''.join(f'{name:>22}' for name in RUNS))
     for role in roles:
-        print(f'  {role:<20}' + ''.join(f'{results[name]["runs"][role]:>16}' for name in RUNS))
+        print(f'  {role:<20}' + ''.join(
+            f'{results[name]["runs"][role]:>14} {results[name]["role_seconds"][role]:6.1f}s' for name in RUNS))
 
 
 def main():

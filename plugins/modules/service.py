@@ -169,40 +169,16 @@ active:
   type: bool
 """
 
-import grp
 import os
-import pwd
 import shutil
 import socket
-import tempfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
 
+from ansible_collections.efficientai.mlops.plugins.module_utils._files import needs_attributes, owner_ids, read_text, write_file
 from ansible_collections.efficientai.mlops.plugins.module_utils._service import censor_env_text, render_env
-
-
-def read_text(path):
-    try:
-        with open(path, encoding="utf-8") as stream:
-            return stream.read()
-    except FileNotFoundError:
-        return None
-
-
-def write_file(path, content, mode, uid=0, gid=0):
-    """Atomically: a temporary file in the same directory, its mode and owner set before it is renamed."""
-    fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=f".{os.path.basename(path)}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(content)
-        os.chmod(temporary, mode)
-        os.chown(temporary, uid, gid)
-        os.rename(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 class Systemd:
@@ -360,22 +336,6 @@ def wait_ready(ready):
         time.sleep(2)
 
 
-def ids(module, owner, group):
-    """The owner's and group's numbers; in check mode on a new host (the role has not made the
-    user yet) None."""
-    try:
-        return pwd.getpwnam(owner).pw_uid, grp.getgrnam(group).gr_gid
-    except KeyError as error:
-        if module.check_mode:
-            return None, None
-        module.fail_json(msg=f"service {module.params['name']}: no such user or group on this host: {error}")
-
-
-def file_needs_attributes(path, mode, uid, gid):
-    status = os.stat(path)
-    return status.st_mode & 0o7777 != mode or status.st_uid != uid or status.st_gid != gid
-
-
 def remove(module, manager, env_path):
     present = [path for path in (*manager.removable(), env_path) if os.path.exists(path)]
     changed = bool(present) or manager.state()[0]
@@ -442,7 +402,7 @@ def main():
         env_content = render_env({**params["environment"], **secrets})
     except ValueError as error:
         module.fail_json(msg=f"service {params['name']}: {error}")
-    uid, gid = ids(module, params["owner"], params["group"])
+    uid, gid = owner_ids(module, params["owner"], params["group"], f"service {params['name']}")
     directories = [(path, 0o755, os.getuid(), os.getgid()) for path in params["directories"]]
     if supervised:
         run_dir = params["run_dir"]
@@ -453,7 +413,7 @@ def main():
     definition_changed = [kind for kind, _path, content, _mode, _owner, _group, old in definition if old != content]
     old_env = read_text(env_path)
     env_changed = old_env != env_content
-    env_attributes = not env_changed and uid is not None and file_needs_attributes(env_path, 0o600, uid, gid)
+    env_attributes = not env_changed and uid is not None and needs_attributes(env_path, 0o600, uid, gid)
 
     want_active = params["state"] == "started"
     want_enabled = want_active and params["enabled"]

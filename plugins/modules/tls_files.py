@@ -98,52 +98,13 @@ attributes_fixed:
   elements: str
 """
 
-import grp
 import os
-import pwd
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.efficientai.mlops.plugins.module_utils._files import needs_attributes, owner_ids, read_text, write_file
+
 KEY_CENSORED = '<the private key (censored)>\n'
-
-
-def ids(module, owner, group):
-    """The numbers of owner and group; None in check mode when the role has not made them yet."""
-    try:
-        return pwd.getpwnam(owner).pw_uid, grp.getgrnam(group).gr_gid
-    except KeyError as error:
-        if module.check_mode:
-            return None, None
-        module.fail_json(msg=f"tls_files {module.params['dir']}: no such user or group on this host: {error}")
-
-
-def read_text(path):
-    try:
-        with open(path, encoding='utf-8') as stream:
-            return stream.read()
-    except FileNotFoundError:
-        return None
-
-
-def write_file(path, content, mode, uid, gid):
-    fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=f'.{os.path.basename(path)}.')
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as stream:
-            stream.write(content)
-        os.chmod(temporary, mode)
-        os.chown(temporary, uid, gid)
-        os.rename(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
-def wrong_attributes(path, mode, uid, gid):
-    if uid is None:
-        return True
-    status = os.stat(path)
-    return status.st_mode & 0o7777 != mode or status.st_uid != uid or status.st_gid != gid
 
 
 def main():
@@ -155,9 +116,9 @@ def main():
             'certificate': {'type': 'str', 'required': True},
             'key': {'type': 'str', 'required': True, 'no_log': True},
             'key_name': {'type': 'str', 'default': ''},
-            'key_owner': {'type': 'str', 'default': 'root'},
-            'key_group': {'type': 'str', 'default': ''},
-            'key_mode': {'type': 'str', 'default': '0600'},
+            'key_owner': {'type': 'str', 'no_log': False, 'default': 'root'},
+            'key_group': {'type': 'str', 'no_log': False, 'default': ''},
+            'key_mode': {'type': 'str', 'no_log': False, 'default': '0600'},
             'ca_certificate': {'type': 'str', 'default': ''},
         },
         supports_check_mode=True,
@@ -171,8 +132,8 @@ def main():
     if '/' in key_name or '/' in params['basename']:
         module.fail_json(msg=f"tls_files: basename and key_name are file names (got {params['basename']!r}, {key_name!r})")
     directory = params['dir']
-    _root, group_id = ids(module, 'root', params['group'])
-    key_uid, key_gid = ids(module, params['key_owner'], params['key_group'] or params['group'])
+    _root, group_id = owner_ids(module, 'root', params['group'], f"tls_files {directory}")
+    key_uid, key_gid = owner_ids(module, params['key_owner'], params['key_group'] or params['group'], f"tls_files {directory}")
     files = [
         ('certificate', os.path.join(directory, f"{params['basename']}.crt"), params['certificate'], 0o644, 0, group_id),
         ('key', os.path.join(directory, key_name), params['key'], key_mode, key_uid, key_gid),
@@ -181,7 +142,7 @@ def main():
         files.append(('ca', os.path.join(directory, 'ca.crt'), params['ca_certificate'], 0o644, 0, 0))
 
     make_dir = not os.path.isdir(directory)
-    fix_dir = not make_dir and wrong_attributes(directory, 0o750, 0, group_id)
+    fix_dir = not make_dir and needs_attributes(directory, 0o750, 0, group_id)
     writes, fixes = [], [directory] if fix_dir else []
     diff = {'before': {}, 'after': {}}
     for kind, path, content, mode, uid, gid in files:
@@ -190,7 +151,7 @@ def main():
             writes.append(kind)
             diff['before'][kind] = KEY_CENSORED if kind == 'key' and old is not None else (old or '')
             diff['after'][kind] = KEY_CENSORED if kind == 'key' else content
-        elif wrong_attributes(path, mode, uid, gid):
+        elif needs_attributes(path, mode, uid, gid):
             fixes.append(path)
     result = {'changed': bool(make_dir or writes or fixes), 'certificate_changed': 'certificate' in writes,
               'key_changed': 'key' in writes, 'ca_changed': 'ca' in writes, 'attributes_fixed': fixes, 'diff': diff}

@@ -14,7 +14,7 @@ from ansible.errors import AnsibleLookupError
 
 from ansible_collections.efficientai.mlops.plugins.lookup.tls_certificate_status import LookupModule
 
-NAMES = ['db-1.example.internal', '10.0.0.5']
+NAMES = ('db-1.example.internal', '10.0.0.5')
 NOW = datetime.datetime.now(datetime.timezone.utc)
 
 
@@ -67,7 +67,7 @@ def pki(tmp_path):
 @pytest.fixture
 def status():
     def read(base, ca_path, names=NAMES, renew_days=30):
-        return LookupModule().run([base], {}, ca=ca_path, names=names, renew_days=renew_days)[0]
+        return LookupModule().run([base], {}, ca=ca_path, names=list(names), renew_days=renew_days)[0]
     return read
 
 
@@ -88,7 +88,7 @@ def test_missing_files_are_named_and_reported(pki, status):
 def test_new_names_need_a_new_certificate(pki, status):
     base, ca_path, write, _ca = pki
     write()
-    assert status(base, ca_path, names=NAMES + ['db-1'])['reason'] == 'the names changed'
+    assert status(base, ca_path, names=[*NAMES, 'db-1'])['reason'] == 'the names changed'
     assert 'common name' in status(base, ca_path, names=list(reversed(NAMES)))['reason']
 
 
@@ -116,10 +116,10 @@ def test_a_key_of_another_kind_is_not_current(pki, status):
 
 
 @pytest.mark.parametrize('options, message', [
-    ({'names': NAMES}, 'needs ca'),
+    ({'names': list(NAMES)}, 'needs ca'),
     ({'ca': '/pki/ca.crt', 'names': 'db-1'}, 'needs names, a list'),
-    ({'ca': '/pki/ca.crt', 'names': NAMES, 'renew_days': 'soon'}, "renew_days must be a number of days (got 'soon')"),
-    ({'ca': '/pki/ca.crt', 'names': NAMES, 'renew': 3}, "unknown options ['renew']"),
+    ({'ca': '/pki/ca.crt', 'names': list(NAMES), 'renew_days': 'soon'}, "renew_days must be a number of days (got 'soon')"),
+    ({'ca': '/pki/ca.crt', 'names': list(NAMES), 'renew': 3}, "unknown options ['renew']"),
 ])
 def test_bad_options_are_named(options, message):
     with pytest.raises(AnsibleLookupError, match=re.escape(message)):
