@@ -61,6 +61,10 @@ _raw:
     certificate_exists:
       description: The host's certificate exists.
       type: bool
+    subject_alt_names:
+      description: The names as a certificate request takes them (C(DNS:name), C(IP:address)), the one place that tells them apart.
+      type: list
+      elements: str
 """
 
 import datetime
@@ -86,15 +90,15 @@ def public_der(key):
     return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def wanted_names(names):
-    """The subject alternative names the role asks for: addresses as IP names, the rest as DNS names."""
-    wanted = set()
+def classified_names(names):
+    """The names in their order as (kind, value): addresses as IP names, the rest as DNS names."""
+    classified = []
     for name in names:
         try:
-            wanted.add(('IP', ipaddress.ip_address(name)))
+            classified.append(('IP', ipaddress.ip_address(name)))
         except ValueError:
-            wanted.add(('DNS', name.lower()))
-    return wanted
+            classified.append(('DNS', name.lower()))
+    return classified
 
 
 def certificate_names(certificate):
@@ -129,7 +133,7 @@ def problem(host_pki, ca_path, names, renew_days, now):
     common_names = [attribute.value for attribute in certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
     if common_names != names[:1]:
         return f'the common name is {common_names} instead of {names[:1]}'
-    if certificate_names(certificate) != wanted_names(names):
+    if certificate_names(certificate) != set(classified_names(names)):
         return 'the names changed'
     return ''
 
@@ -156,7 +160,8 @@ class LookupModule(LookupBase):
         statuses = []
         for host_pki in terms:
             status = {'ca_exists': os.path.exists(ca_path), 'key_exists': os.path.exists(f'{host_pki}.key'),
-                      'certificate_exists': os.path.exists(f'{host_pki}.crt')}
+                      'certificate_exists': os.path.exists(f'{host_pki}.crt'),
+                      'subject_alt_names': [f'{kind}:{value}' for kind, value in classified_names(names)]}
             missing = [path for path in (ca_path, f'{host_pki}.key', f'{host_pki}.crt') if not os.path.exists(path)]
             if missing:
                 reason = f'{missing[0]} does not exist'

@@ -118,6 +118,10 @@ built:
   description: A new environment was (or would be) built.
   returned: always
   type: bool
+switched:
+  description: The C(venv) link was (or would be) pointed at another environment; what a service restarts for.
+  returned: always
+  type: bool
 previous_venv:
   description: The rollback target (the path of the environment C(venv.previous) links to), empty when none.
   returned: always
@@ -304,7 +308,8 @@ def main():
                                  f"{err.strip() or out.strip()}")
         version = out.strip()
     module.exit_json(
-        changed=changed, venv=venv_link, spec_id=ident, version=version, built=built, removed=stale,
+        changed=changed, venv=venv_link, spec_id=ident, version=version, built=built, switched=current != target,
+        removed=stale,
         previous_venv=os.path.join(home, previous) if previous else '',
         diff={'before': {'venv': current or ''}, 'after': {'venv': target}} if current != target else {})
 

@@ -272,8 +272,10 @@ class Supervisor:
         return words[1]
 
     def state(self):
-        # Enabling is the program's autostart, a line of its definition.
-        return self.status() in ("RUNNING", "STARTING"), self.module.params["enabled"]
+        # Enabling is the program's autostart, a line of its definition: it is always as wanted
+        # once the definition is written.
+        params = self.module.params
+        return self.status() in ("RUNNING", "STARTING"), params["state"] == "started" and params["enabled"]
 
     def apply(self, changed_files, restart, want_active, _want_enabled, was_active, _was_enabled):
         if "program" in changed_files or self.status() is None:

@@ -75,7 +75,8 @@ def test_a_certificate_as_the_deploy_made_it_is_current(pki, status):
     base, ca_path, write, _ca = pki
     write()
     assert status(base, ca_path) == {'current': True, 'reason': '', 'ca_exists': True, 'key_exists': True,
-                                     'certificate_exists': True}
+                                     'certificate_exists': True,
+                                     'subject_alt_names': ['DNS:db-1.example.internal', 'IP:10.0.0.5']}
 
 
 def test_missing_files_are_named_and_reported(pki, status):
@@ -83,6 +84,8 @@ def test_missing_files_are_named_and_reported(pki, status):
     result = status(base, ca_path)
     assert not result['current'] and result['reason'] == f'{ca_path} does not exist'
     assert not result['ca_exists'] and not result['key_exists'] and not result['certificate_exists']
+    # What the certificate request is made with, in the names' order, IPv6 included.
+    assert status(base, ca_path, names=['fd00::5', 'DB-1'])['subject_alt_names'] == ['IP:fd00::5', 'DNS:db-1']
 
 
 def test_new_names_need_a_new_certificate(pki, status):

@@ -67,14 +67,14 @@ def venvs(args):
 
 def test_the_first_call_builds_with_uv_and_the_second_only_reads_the_version(installers, args, run_module):
     first = run_module(python_app, args)
-    assert first["changed"] and first["built"] and first["version"] == "3.17.2"
+    assert first["changed"] and first["built"] and first["switched"] and first["version"] == "3.17.2"
     assert installers.kinds() == ["uv-venv", "uv-install", "venv", "install", "version"]
     assert os.readlink(first["venv"]) == f"venvs/{first['spec_id']}" and first["previous_venv"] == ""
     marker = os.path.join(args["home"], "venvs", first["spec_id"], python_app.MARKER)
     assert open(marker, encoding="utf-8").read() == "mlflow[auth]==3.17.2\npsycopg2-binary==2.9.13\n"
     installers.commands.clear()
     second = run_module(python_app, args)
-    assert not second["changed"] and not second["built"] and second["spec_id"] == first["spec_id"]
+    assert not second["changed"] and not second["built"] and not second["switched"] and second["spec_id"] == first["spec_id"]
     assert installers.kinds() == ["version"] and second["version"] == "3.17.2"
 
 
@@ -110,6 +110,11 @@ def test_environments_beyond_the_kept_ones_go_but_never_the_rollback_target(inst
     assert venvs(args) == sorted([results[1]["spec_id"], results[2]["spec_id"]])
     kept = run_module(python_app, dict(args, packages=specs[2], keep_venvs=3))
     assert not kept["changed"] and kept["removed"] == []
+    # Pruning alone changes the host but not what the services run.
+    os.makedirs(os.path.join(args["home"], "venvs", "000000000000"))
+    os.utime(os.path.join(args["home"], "venvs", "000000000000"), (0, 0))
+    pruned = run_module(python_app, dict(args, packages=specs[2]))
+    assert pruned["changed"] and not pruned["switched"] and pruned["removed"][0].endswith("000000000000")
 
 
 def test_a_failed_install_leaves_no_environment_and_censors_the_index_credentials(args, run_module, tmp_path):

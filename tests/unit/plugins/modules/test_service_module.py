@@ -267,6 +267,8 @@ def test_supervisor_stop_and_absent(supervisorctl, supervised, run_module):
     run_module(service, supervised)
     supervisorctl.commands.clear()
     assert run_module(service, dict(supervised, state="stopped"))["changed"] and supervisorctl.commands == ["stop"]
+    # A stopped program stays stopped without a change (its autostart is a line of its definition).
+    assert not run_module(service, dict(supervised, state="stopped"))["changed"]
     supervisorctl.commands.clear()
     removed = run_module(service, dict(supervised, state="absent"))
     assert removed["changed"] and supervisorctl.commands == ["stop", "remove"]
