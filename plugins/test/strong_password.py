@@ -40,6 +40,7 @@ _MIN_RUN = 3
 EXAMPLE_SECRETS = {
     '2ab18b88354025dde1fac86c964a11b59f5a2a8a338fb2a915754fabaec71e11': 'vault_airflow_admin_password',
     '9b0bd734521859a5bca466aa3f6dd80472f52afe2769c80a4105e7249e9a950f': 'vault_airflow_fernet_key',
+    'b8b187ce7969b708aca6b98ceab321d5c7444707a3d7ccdf03be7b5813efba25': 'vault_airflow_redis_password',
     '802a0c98c0132d8a7ea8d57aaf7d53d293847dc13e519abb2ac4c497b3ef521c': 'vault_airflow_jwt_secret',
     '5827bbe4d6a72056fcfebf7923657e3bd75f5de4c7be54ae56b266152ee327b7': 'vault_airflow_secret_key',
     'a885004c3b73778a31f6c3d8d170494fef3f9d4d5048ae1a6f022d70aaf37dfc': 'vault_mlflow_admin_password',

@@ -1,6 +1,7 @@
-"""playbooks/restore.yml of a fresh set on the production hosts while an Airflow DAG runs on the
-operations host. Airflow's database (on the db host) is in the set, so every Airflow component
-stops before it is replaced and starts again after; the backup roots stay marked for the whole
+"""playbooks/restore.yml of a fresh set on the production hosts while an Airflow DAG runs (its
+task on the Celery worker host). Airflow's database (on the db host) is in the set, so every
+Airflow component, on the operations host and on the worker host, stops before it is replaced
+and starts again after; the backup roots stay marked for the whole
 restore, so the scheduled backup started meanwhile (the timer's unit) refuses and makes no set;
 and the run triggered after the set is gone with the rest of Airflow's newer state."""
 
@@ -55,9 +56,11 @@ def database_oid(db, port, name):
     return db.check_output(f"runuser -u postgres -- psql -p {port} -Atc \"SELECT oid FROM pg_database WHERE datname = '{name}'\"")
 
 
-def running_dag(host, templated):
-    """Publish the probe DAG, trigger it through the front and wait until its task runs."""
-    host.run_test(f"cat > {DAG_FILE} <<'EOF'\n{DAG_SOURCE}EOF\nchmod 0644 {DAG_FILE}")
+def running_dag(host, worker, templated):
+    """Publish the probe DAG (on the scheduler's host and the worker's), trigger it through the
+    front and wait until its task runs."""
+    for each in (host, worker):
+        each.run_test(f"cat > {DAG_FILE} <<'EOF'\n{DAG_SOURCE}EOF\nchmod 0644 {DAG_FILE}")
     host.run_test("runuser -u airflow -- env AIRFLOW_HOME=/opt/efficientai/airflow/home "
                   "/opt/efficientai/airflow/venv/bin/airflow dags reserialize")
     admin = [user for user in templated("hostvars[groups['orchestration'][0]]['airflow_users']") if user["role"] == "Admin"][0]
@@ -79,15 +82,17 @@ def running_dag(host, templated):
 
 def test_a_restore_stops_airflow_and_the_scheduled_backups(host, templated):
     db = host.get_host("ansible://production-db", ansible_inventory=host.backend.ansible_inventory)
+    worker = host.get_host("ansible://production-worker", ansible_inventory=host.backend.ansible_inventory)
     port = templated("postgres_port")
     taken = run_playbook("backup.yml")
     assert taken.returncode == 0, (taken.stdout + taken.stderr)[-3000:]
     sets = backup_sets(db)
     oids = {name: database_oid(db, port, name) for name in ("airflow", "mlflow")}
-    units = airflow_units(host)
-    assert "airflow-api-server" in units and "airflow-scheduler-1" in units, units
+    units = {each: airflow_units(each) for each in (host, worker)}
+    assert "airflow-api-server" in units[host] and "airflow-scheduler-1" in units[host], units
+    assert units[worker] == ["airflow-worker-1"], units
     try:
-        api, run_id = running_dag(host, templated)
+        api, run_id = running_dag(host, worker, templated)
         started = int(time.time())
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
             restore = pool.submit(run_playbook, "restore.yml", "-e", f"backup_id={sets[-1]}")
@@ -106,10 +111,11 @@ def test_a_restore_stops_airflow_and_the_scheduled_backups(host, templated):
                                                  "Run every Airflow component and check its health")]
         assert order == sorted(order), order
         assert database_oid(db, port, "airflow") != oids["airflow"] and database_oid(db, port, "mlflow") != oids["mlflow"]
-        for unit in units:
-            events = stops_and_starts(host, unit, started)
-            assert [event for _when, event in events] == ["Stopped", "Started"], (unit, events)
-            assert events[-1][0] <= ended and host.service(unit).is_running, (unit, events, ended)
+        for each, names in units.items():
+            for unit in names:
+                events = stops_and_starts(each, unit, started)
+                assert [event for _when, event in events] == ["Stopped", "Started"], (unit, events)
+                assert events[-1][0] <= ended and each.service(unit).is_running, (unit, events, ended)
         assert api.call("GET", "/api/v2/monitor/health")[1]["scheduler"]["status"] == "healthy"
         # The run started after the set: Airflow's state is the set's.
         assert api.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}")[0] == 404
@@ -121,4 +127,5 @@ def test_a_restore_stops_airflow_and_the_scheduled_backups(host, templated):
         assert backup_sets(db) == sets
         assert not db.file(RESTORING).exists
     finally:
-        host.run(f"rm -f {DAG_FILE}")
+        for each in (host, worker):
+            each.run(f"rm -f {DAG_FILE}")

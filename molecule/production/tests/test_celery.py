@@ -1,0 +1,115 @@
+"""Airflow on CeleryExecutor as the production inventory ships it: a DAG triggered through the
+front runs its task on the worker host (not on the scheduler's), its results land in
+PostgreSQL on the db host, the API server reads the task's log from the worker's log server,
+and scale.yml changes the worker's concurrency."""
+
+import json
+import ssl
+
+import airflow_api  # molecule/_airflow, on the path through conftest
+import pytest
+from conftest import recaps, run_playbook
+
+testinfra_hosts = ["ansible://production-ops"]
+WORKER = "production-worker"
+DAG_ID = "efficientai_celery_probe"
+DAG_FILE = f"/opt/efficientai/airflow/home/dags/{DAG_ID}.py"
+DAG_SOURCE = f'''import socket
+
+from airflow.sdk import dag, task
+
+
+@dag(dag_id="{DAG_ID}", schedule=None, catchup=False)
+def celery_probe():
+    @task
+    def where():
+        print("celery probe ran on", socket.gethostname())
+        return socket.gethostname()
+
+    where()
+
+
+celery_probe()
+'''
+CELERY = ("runuser -u airflow -- env AIRFLOW_HOME=/opt/efficientai/airflow/home PYTHONWARNINGS=ignore "
+          "AIRFLOW__LOGGING__LOGGING_LEVEL=ERROR /opt/efficientai/airflow/venv/bin/celery "
+          "--app airflow.providers.celery.executors.celery_executor.app")
+
+
+@pytest.fixture(scope="module")
+def worker(host):
+    return host.get_host(f"ansible://{WORKER}", ansible_inventory=host.backend.ansible_inventory)
+
+
+@pytest.fixture(scope="module")
+def db(host):
+    return host.get_host("ansible://production-db", ansible_inventory=host.backend.ansible_inventory)
+
+
+@pytest.fixture(scope="module")
+def api(templated):
+    admin = [user for user in templated("hostvars[groups['orchestration'][0]]['airflow_users']") if user["role"] == "Admin"][0]
+    return airflow_api.AirflowApi(f"https://{templated('mlops_public_name')}:{templated('mlops_front_ports')['airflow']}",
+                                  admin["username"], admin["password"],
+                                  ssl.create_default_context(cafile=templated("mlops_ca_dir") + "/ca.crt"))
+
+
+@pytest.fixture(scope="module")
+def probe_dag(host, worker):
+    """The probe DAG on the scheduler's host and on the worker (each parses its own copy)."""
+    for each in (host, worker):
+        each.run_test(f"cat > {DAG_FILE} <<'EOF'\n{DAG_SOURCE}EOF\nchmod 0644 {DAG_FILE}")
+    host.run_test("runuser -u airflow -- env AIRFLOW_HOME=/opt/efficientai/airflow/home "
+                  "/opt/efficientai/airflow/venv/bin/airflow dags reserialize")
+    yield DAG_ID
+    for each in (host, worker):
+        each.run(f"rm -f {DAG_FILE}")
+
+
+def psql(db, port, query):
+    return db.check_output(f"runuser -u postgres -- psql -p {port} -d airflow -Atc {json.dumps(query)}")
+
+
+def test_the_task_runs_on_the_worker_and_its_result_is_in_postgresql(host, worker, db, api, probe_dag, templated):
+    run = api.run_dag(probe_dag)
+    assert run["state"] == "success", run
+    worker_name = worker.check_output("hostname")
+    assert worker_name != host.check_output("hostname")
+    assert api.return_value(probe_dag, run["dag_run_id"], "where") == worker_name
+
+    # The task instance names the worker by the address the API server reaches its log server at.
+    status, instance = api.call("GET", f"/api/v2/dags/{probe_dag}/dagRuns/{run['dag_run_id']}/taskInstances/where")
+    assert status == 200, instance
+    assert instance["hostname"] == templated(f"hostvars['{WORKER}']['mlops_private_address']"), instance
+    status, log = api.call("GET", f"/api/v2/dags/{probe_dag}/dagRuns/{run['dag_run_id']}/taskInstances/where/logs/1")
+    assert status == 200, log
+    assert f"celery probe ran on {worker_name}" in json.dumps(log), str(log)[:3000]
+
+    # The XCom and Celery's own result are rows of Airflow's database on the db host.
+    port = templated("hostvars['production-db']['postgres_port']")
+    xcom = psql(db, port, f"SELECT value FROM xcom WHERE dag_id = '{probe_dag}' AND run_id = '{run['dag_run_id']}' "
+                          "AND key = 'return_value'")
+    assert worker_name in xcom, xcom
+    assert int(psql(db, port, "SELECT count(*) FROM celery_taskmeta WHERE status = 'SUCCESS'")) >= 1
+
+
+def worker_concurrency(worker):
+    """{celery node name: max concurrency} of the worker host's Celery workers."""
+    stats = json.loads(worker.check_output(f"{CELERY} inspect stats --json --timeout 10").splitlines()[-1])
+    return {name: each["pool"]["max-concurrency"] for name, each in stats.items()}
+
+
+def test_scale_changes_the_concurrency_of_the_workers(worker, templated):
+    before = templated(f"hostvars['{WORKER}']['airflow_celery_worker_concurrency']")
+    node = f"airflow-worker-1@{worker.check_output('hostname')}"
+    assert worker_concurrency(worker) == {node: before}
+    try:
+        scaled = run_playbook("scale.yml", "--tags", "airflow", "--limit", "workers",
+                              "-e", f"airflow_celery_worker_concurrency={before + 1}")
+        assert scaled.returncode == 0, (scaled.stdout + scaled.stderr)[-3000:]
+        assert recaps(scaled.stdout)[WORKER]["changed"] > 0
+        assert worker_concurrency(worker) == {node: before + 1}
+    finally:
+        back = run_playbook("scale.yml", "--tags", "airflow", "--limit", "workers")
+        assert back.returncode == 0, (back.stdout + back.stderr)[-3000:]
+    assert worker_concurrency(worker) == {node: before}
