@@ -1,0 +1,81 @@
+"""playbooks/patch.yml for Airflow alone (patch_components: [airflow]) on the production hosts:
+a new package set passes the health gate on the scheduler's host, then on the Celery worker's;
+celery 5.7.0, which the celery provider cannot run with, is rolled back on every Airflow host the
+run switched, without a migration Airflow's database is left alone, MLflow is not touched, and
+Airflow is healthy again."""
+
+import json
+import ssl
+
+import airflow_api  # molecule/_airflow, on the path through conftest
+import pytest
+from conftest import run_playbook
+
+testinfra_hosts = ["ansible://production-ops"]
+VENV = "/opt/efficientai/airflow/venv"
+AIRFLOW_HOSTS = ("production-ops", "production-worker")
+
+
+@pytest.fixture(scope="module")
+def hosts(host):
+    names = AIRFLOW_HOSTS + ("production-tracking-1", "production-db")
+    return {name: host.get_host(f"ansible://{name}", ansible_inventory=host.backend.ansible_inventory) for name in names}
+
+
+def links(hosts, path):
+    return {name: hosts[name].check_output(f"readlink {path}") for name in hosts if name != "production-db"}
+
+
+def database_oid(db, port, name):
+    return db.check_output(f"runuser -u postgres -- psql -p {port} -Atc \"SELECT oid FROM pg_database WHERE datname = '{name}'\"")
+
+
+def healthy(templated):
+    admin = [user for user in templated("hostvars[groups['orchestration'][0]]['airflow_users']") if user["role"] == "Admin"][0]
+    api = airflow_api.AirflowApi(f"https://{templated('mlops_public_name')}:{templated('mlops_front_ports')['airflow']}",
+                                 admin["username"], admin["password"],
+                                 ssl.create_default_context(cafile=templated("mlops_ca_dir") + "/ca.crt"))
+    health = api.call("GET", "/api/v2/monitor/health")[1]
+    return {component: state["status"] for component, state in health.items()}
+
+
+def test_a_new_package_set_passes_the_gate_host_by_host(hosts):
+    before = links(hosts, VENV)
+    mlflow_before = hosts["production-tracking-1"].check_output("readlink /opt/efficientai/mlflow/venv")
+
+    result = run_playbook("patch.yml", "-e", json.dumps({"patch_components": ["airflow"],
+                                                         "airflow_extra_packages": ["humanize==4.17.0"]}))
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    after = links(hosts, VENV)
+    for name in AIRFLOW_HOSTS:
+        assert after[name] != before[name], (name, before, after)
+        hosts[name].run_test(f"{VENV}/bin/python -c 'import humanize'")
+    # The worker restarted after the scheduler's host passed its gate.
+    started = {name: float(hosts[name].check_output(f"systemctl show -P ActiveEnterTimestampMonotonic {unit}")) / 1e6
+               for name, unit in (("production-ops", "airflow-scheduler-1"), ("production-worker", "airflow-worker-1"))}
+    # Monotonic clocks are the machine's own (the containers share its kernel): comparable.
+    assert started["production-ops"] < started["production-worker"], started
+    # MLflow was not patched.
+    assert hosts["production-tracking-1"].check_output("readlink /opt/efficientai/mlflow/venv") == mlflow_before
+
+
+def test_a_broken_celery_is_rolled_back_on_every_host_it_reached(hosts, templated):
+    before = links(hosts, VENV)
+    db, port = hosts["production-db"], templated("hostvars['production-db']['postgres_port']")
+    oids = {name: database_oid(db, port, name) for name in ("airflow", "mlflow")}
+
+    result = run_playbook("patch.yml", "-e", json.dumps({"patch_components": ["airflow"], "airflow_celery_version": "5.7.0",
+                                                         "airflow_extra_packages": ["humanize==4.17.0"]}))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-5000:]
+    assert "The Airflow patch stopped at production-" in output, output[-5000:]
+    assert "Rolled back to the previous Airflow environment: production-ops" in output, output[-5000:]
+    assert "Airflow's database restored" not in output
+    # Every Airflow host is on the environment it had, and nothing else moved.
+    assert links(hosts, VENV) == before
+    assert {name: database_oid(db, port, name) for name in ("airflow", "mlflow")} == oids
+    for name in AIRFLOW_HOSTS:
+        version = hosts[name].check_output(f"{VENV}/bin/python -c 'import celery; print(celery.__version__)'")
+        assert version == templated("airflow_celery_version"), (name, version)
+    assert hosts["production-worker"].service("airflow-worker-1").is_running
+    assert healthy(templated)["scheduler"] == "healthy"
