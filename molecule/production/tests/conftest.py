@@ -20,6 +20,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")
 sys.path.insert(0, os.path.join(REPO, "molecule", "_airflow"))
 sys.path.insert(0, os.path.join(REPO, "molecule", "_shared"))
 play_recap = importlib.import_module("testing").play_recap  # shared with the airflow scenarios
+airflow_api = importlib.import_module("airflow_api")
 ansible_playbook = importlib.import_module("playbook_run").ansible_playbook
 
 API = "/api/2.0/mlflow"
@@ -53,6 +54,26 @@ def front(templated):
     return MlflowClient(f"https://{templated('mlops_public_name')}:{ports['mlflow']}",
                         "admin", templated("hostvars[groups['tracking'][0]]['mlflow_admin_password']"),
                         ssl.create_default_context(cafile=templated("mlops_ca_dir") + "/ca.crt"))
+
+
+@pytest.fixture(scope="module")
+def airflow_front(templated):
+    """Airflow's REST API through the nginx front, as the admin, verifying the private CA."""
+    admin = [user for user in templated("hostvars[groups['orchestration'][0]]['airflow_users']") if user["role"] == "Admin"][0]
+    return airflow_api.AirflowApi(f"https://{templated('mlops_public_name')}:{templated('mlops_front_ports')['airflow']}",
+                                  admin["username"], admin["password"],
+                                  ssl.create_default_context(cafile=templated("mlops_ca_dir") + "/ca.crt"))
+
+
+def scheduler_health(api, timeout=120):
+    """The scheduler's status in /api/v2/monitor/health once it is healthy, or after the timeout."""
+    deadline = time.time() + timeout
+    while True:
+        health = api.call("GET", "/api/v2/monitor/health")[1] or {}
+        state = health.get("scheduler", {}).get("status")
+        if state == "healthy" or time.time() > deadline:
+            return state
+        time.sleep(5)
 
 
 class MlflowClient:

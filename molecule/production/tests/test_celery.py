@@ -4,9 +4,7 @@ PostgreSQL on the db host, the API server reads the task's log from the worker's
 and scale.yml changes the worker's concurrency."""
 
 import json
-import ssl
 
-import airflow_api  # molecule/_airflow, on the path through conftest
 import pytest
 from conftest import recaps, run_playbook
 
@@ -47,14 +45,6 @@ def db(host):
 
 
 @pytest.fixture(scope="module")
-def api(templated):
-    admin = [user for user in templated("hostvars[groups['orchestration'][0]]['airflow_users']") if user["role"] == "Admin"][0]
-    return airflow_api.AirflowApi(f"https://{templated('mlops_public_name')}:{templated('mlops_front_ports')['airflow']}",
-                                  admin["username"], admin["password"],
-                                  ssl.create_default_context(cafile=templated("mlops_ca_dir") + "/ca.crt"))
-
-
-@pytest.fixture(scope="module")
 def probe_dag(host, worker):
     """The probe DAG on the scheduler's host and on the worker (each parses its own copy)."""
     for each in (host, worker):
@@ -70,7 +60,8 @@ def psql(db, port, query):
     return db.check_output(f"runuser -u postgres -- psql -p {port} -d airflow -Atc {json.dumps(query)}")
 
 
-def test_the_task_runs_on_the_worker_and_its_result_is_in_postgresql(host, worker, db, api, probe_dag, templated):
+def test_the_task_runs_on_the_worker_and_its_result_is_in_postgresql(host, worker, db, airflow_front, probe_dag, templated):
+    api = airflow_front
     run = api.run_dag(probe_dag)
     assert run["state"] == "success", run
     worker_name = worker.check_output("hostname")

@@ -5,11 +5,9 @@ run switched, without a migration Airflow's database is left alone, MLflow is no
 Airflow is healthy again."""
 
 import json
-import ssl
 
-import airflow_api  # molecule/_airflow, on the path through conftest
 import pytest
-from conftest import run_playbook
+from conftest import run_playbook, scheduler_health
 
 testinfra_hosts = ["ansible://production-ops"]
 VENV = "/opt/efficientai/airflow/venv"
@@ -28,15 +26,6 @@ def links(hosts, path):
 
 def database_oid(db, port, name):
     return db.check_output(f"runuser -u postgres -- psql -p {port} -Atc \"SELECT oid FROM pg_database WHERE datname = '{name}'\"")
-
-
-def healthy(templated):
-    admin = [user for user in templated("hostvars[groups['orchestration'][0]]['airflow_users']") if user["role"] == "Admin"][0]
-    api = airflow_api.AirflowApi(f"https://{templated('mlops_public_name')}:{templated('mlops_front_ports')['airflow']}",
-                                 admin["username"], admin["password"],
-                                 ssl.create_default_context(cafile=templated("mlops_ca_dir") + "/ca.crt"))
-    health = api.call("GET", "/api/v2/monitor/health")[1]
-    return {component: state["status"] for component, state in health.items()}
 
 
 def test_a_new_package_set_passes_the_gate_host_by_host(hosts):
@@ -59,7 +48,7 @@ def test_a_new_package_set_passes_the_gate_host_by_host(hosts):
     assert hosts["production-tracking-1"].check_output("readlink /opt/efficientai/mlflow/venv") == mlflow_before
 
 
-def test_a_broken_celery_is_rolled_back_on_every_host_it_reached(hosts, templated):
+def test_a_broken_celery_is_rolled_back_on_every_host_it_reached(hosts, templated, airflow_front):
     before = links(hosts, VENV)
     db, port = hosts["production-db"], templated("hostvars['production-db']['postgres_port']")
     oids = {name: database_oid(db, port, name) for name in ("airflow", "mlflow")}
@@ -78,4 +67,4 @@ def test_a_broken_celery_is_rolled_back_on_every_host_it_reached(hosts, template
         version = hosts[name].check_output(f"{VENV}/bin/python -c 'import celery; print(celery.__version__)'")
         assert version == templated("airflow_celery_version"), (name, version)
     assert hosts["production-worker"].service("airflow-worker-1").is_running
-    assert healthy(templated)["scheduler"] == "healthy"
+    assert scheduler_health(airflow_front) == "healthy"

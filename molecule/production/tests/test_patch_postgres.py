@@ -5,12 +5,9 @@ restarted on it and answers); the second one, whose server binary cannot start, 
 to the packages from before it, with the data intact. MLflow and Airflow answer after both."""
 
 import json
-import ssl
-import time
 
-import airflow_api  # molecule/_airflow, on the path through conftest
 import pytest
-from conftest import run_playbook
+from conftest import run_playbook, scheduler_health
 
 testinfra_hosts = ["ansible://production-db"]
 PACKAGE = "postgresql-15"
@@ -60,21 +57,7 @@ def rows(host, port):
     return host.check_output(f"runuser -u postgres -- psql -p {port} -d mlflow -Atc 'SELECT count(*) FROM runs'")
 
 
-def airflow_scheduler(templated):
-    admin = [user for user in templated("hostvars[groups['orchestration'][0]]['airflow_users']") if user["role"] == "Admin"][0]
-    api = airflow_api.AirflowApi(f"https://{templated('mlops_public_name')}:{templated('mlops_front_ports')['airflow']}",
-                                 admin["username"], admin["password"],
-                                 ssl.create_default_context(cafile=templated("mlops_ca_dir") + "/ca.crt"))
-    deadline = time.time() + 120
-    while True:
-        status, health = api.call("GET", "/api/v2/monitor/health")
-        state = (health or {}).get("scheduler", {}).get("status")
-        if state == "healthy" or time.time() > deadline:
-            return state
-        time.sleep(5)
-
-
-def test_a_minor_update_restarts_the_cluster_and_passes_the_gate(host, repository, front, templated):
+def test_a_minor_update_restarts_the_cluster_and_passes_the_gate(host, repository, front, airflow_front, templated):
     port = templated("postgres_port")
     publish(host, f"{repository}+mlops1")
     before = started(host, port)
@@ -88,10 +71,10 @@ def test_a_minor_update_restarts_the_cluster_and_passes_the_gate(host, repositor
     # The clients reconnect: MLflow through the front, Airflow's scheduler.
     logged.add(front.log_run(experiment_id, 1))
     assert logged <= set(front.runs(experiment_id))
-    assert airflow_scheduler(templated) == "healthy"
+    assert scheduler_health(airflow_front) == "healthy"
 
 
-def test_a_broken_update_is_rolled_back_with_the_data(host, repository, front, templated):
+def test_a_broken_update_is_rolled_back_with_the_data(host, repository, front, airflow_front, templated):
     port = templated("postgres_port")
     current = installed(host)
     publish(host, f"{repository}+mlops2", broken=True)
@@ -108,4 +91,4 @@ def test_a_broken_update_is_rolled_back_with_the_data(host, repository, front, t
     assert rows(host, port) == runs_before
     experiment_id = front.experiment("postgres-patch")
     front.log_run(experiment_id, 2)
-    assert airflow_scheduler(templated) == "healthy"
+    assert scheduler_health(airflow_front) == "healthy"

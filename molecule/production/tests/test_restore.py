@@ -7,10 +7,8 @@ and the run triggered after the set is gone with the rest of Airflow's newer sta
 
 import concurrent.futures
 import re
-import ssl
 import time
 
-import airflow_api  # molecule/_airflow, on the path through conftest
 from conftest import run_playbook
 
 testinfra_hosts = ["ansible://production-ops"]
@@ -56,17 +54,13 @@ def database_oid(db, port, name):
     return db.check_output(f"runuser -u postgres -- psql -p {port} -Atc \"SELECT oid FROM pg_database WHERE datname = '{name}'\"")
 
 
-def running_dag(host, worker, templated):
+def running_dag(host, worker, api):
     """Publish the probe DAG (on the scheduler's host and the worker's), trigger it through the
     front and wait until its task runs."""
     for each in (host, worker):
         each.run_test(f"cat > {DAG_FILE} <<'EOF'\n{DAG_SOURCE}EOF\nchmod 0644 {DAG_FILE}")
     host.run_test("runuser -u airflow -- env AIRFLOW_HOME=/opt/efficientai/airflow/home "
                   "/opt/efficientai/airflow/venv/bin/airflow dags reserialize")
-    admin = [user for user in templated("hostvars[groups['orchestration'][0]]['airflow_users']") if user["role"] == "Admin"][0]
-    api = airflow_api.AirflowApi(f"https://{templated('mlops_public_name')}:{templated('mlops_front_ports')['airflow']}",
-                                 admin["username"], admin["password"],
-                                 ssl.create_default_context(cafile=templated("mlops_ca_dir") + "/ca.crt"))
     api.wait_for_dag(DAG_ID)
     assert api.call("PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": False})[0] == 200
     status, run = api.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"logical_date": None})
@@ -80,7 +74,7 @@ def running_dag(host, worker, templated):
     raise AssertionError(f"the probe's task did not start within 180 s: {tasks}")
 
 
-def test_a_restore_stops_airflow_and_the_scheduled_backups(host, templated):
+def test_a_restore_stops_airflow_and_the_scheduled_backups(host, templated, airflow_front):
     db = host.get_host("ansible://production-db", ansible_inventory=host.backend.ansible_inventory)
     worker = host.get_host("ansible://production-worker", ansible_inventory=host.backend.ansible_inventory)
     port = templated("postgres_port")
@@ -92,7 +86,7 @@ def test_a_restore_stops_airflow_and_the_scheduled_backups(host, templated):
     assert "airflow-api-server" in units[host] and "airflow-scheduler-1" in units[host], units
     assert units[worker] == ["airflow-worker-1"], units
     try:
-        api, run_id = running_dag(host, worker, templated)
+        api, run_id = running_dag(host, worker, airflow_front)
         started = int(time.time())
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
             restore = pool.submit(run_playbook, "restore.yml", "-e", f"backup_id={sets[-1]}")
