@@ -126,21 +126,25 @@ class MlflowClient:
 
 
 class RunLogger(threading.Thread):
-    """Logs runs through the front in a loop until stopped; keeps every failure."""
+    """Logs runs through the front in a loop until stopped; keeps every failure and when each
+    logged run was begun and finished (epoch seconds)."""
 
     def __init__(self, client, experiment_id):
         super().__init__(daemon=True)
         self.client, self.experiment_id = client, experiment_id
-        self.logged, self.failures = [], []
+        self.logged, self.failures, self.spans = [], [], []
         self.stopping = threading.Event()
 
     def run(self):
         step = 0
         while not self.stopping.is_set():
+            begun = time.time()
             try:
                 self.logged.append(self.client.log_run(self.experiment_id, step))
+                self.spans.append((begun, time.time()))
             except (urllib.error.URLError, OSError, ValueError) as error:
                 self.failures.append(f"step {step}: {error!r}")
+                time.sleep(0.2)  # a refused request returns at once: do not spin
             step += 1
 
     def stop(self):
