@@ -6,7 +6,7 @@ and scale.yml changes the worker's concurrency."""
 import json
 
 import pytest
-from conftest import recaps, run_playbook
+from conftest import run_playbook
 
 testinfra_hosts = ["ansible://production-ops"]
 WORKER = "production-worker"
@@ -22,7 +22,7 @@ def celery_probe():
     @task
     def where():
         print("celery probe ran on", socket.gethostname())
-        return socket.gethostname()
+        return {{"hostname": socket.gethostname()}}
 
     where()
 
@@ -66,7 +66,7 @@ def test_the_task_runs_on_the_worker_and_its_result_is_in_postgresql(host, worke
     assert run["state"] == "success", run
     worker_name = worker.check_output("hostname")
     assert worker_name != host.check_output("hostname")
-    assert api.return_value(probe_dag, run["dag_run_id"], "where") == worker_name
+    assert api.return_value(probe_dag, run["dag_run_id"], "where") == {"hostname": worker_name}
 
     # The task instance names the worker by the address the API server reaches its log server at.
     status, instance = api.call("GET", f"/api/v2/dags/{probe_dag}/dagRuns/{run['dag_run_id']}/taskInstances/where")
@@ -98,7 +98,6 @@ def test_scale_changes_the_concurrency_of_the_workers(worker, templated):
         scaled = run_playbook("scale.yml", "--tags", "airflow", "--limit", "workers",
                               "-e", f"airflow_celery_worker_concurrency={before + 1}")
         assert scaled.returncode == 0, (scaled.stdout + scaled.stderr)[-3000:]
-        assert recaps(scaled.stdout)[WORKER]["changed"] > 0
         assert worker_concurrency(worker) == {node: before + 1}
     finally:
         back = run_playbook("scale.yml", "--tags", "airflow", "--limit", "workers")
