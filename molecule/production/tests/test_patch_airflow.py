@@ -20,8 +20,8 @@ def hosts(host):
     return {name: host.get_host(f"ansible://{name}", ansible_inventory=host.backend.ansible_inventory) for name in names}
 
 
-def links(hosts, path):
-    return {name: hosts[name].check_output(f"readlink {path}") for name in hosts if name != "production-db"}
+def links(hosts, path, names=AIRFLOW_HOSTS):
+    return {name: hosts[name].check_output(f"readlink {path}") for name in names}
 
 
 def database_oid(db, port, name):
