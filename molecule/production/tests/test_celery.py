@@ -4,6 +4,7 @@ PostgreSQL on the db host, the API server reads the task's log from the worker's
 and scale.yml changes the worker's concurrency."""
 
 import json
+import time
 
 import pytest
 from conftest import run_playbook
@@ -81,7 +82,11 @@ def test_the_task_runs_on_the_worker_and_its_result_is_in_postgresql(host, worke
     xcom = psql(db, port, f"SELECT value FROM xcom WHERE dag_id = '{probe_dag}' AND run_id = '{run['dag_run_id']}' "
                           "AND key = 'return_value'")
     assert worker_name in xcom, xcom
-    assert int(psql(db, port, "SELECT count(*) FROM celery_taskmeta WHERE status = 'SUCCESS'")) >= 1
+    # The worker stores Celery's result after the task has reported its state to Airflow.
+    deadline = time.time() + 60
+    while not int(psql(db, port, "SELECT count(*) FROM celery_taskmeta WHERE status = 'SUCCESS'")):
+        assert time.time() < deadline, "no SUCCESS row in celery_taskmeta within 60 s of the run's end"
+        time.sleep(2)
 
 
 def worker_concurrency(worker):
