@@ -17,11 +17,11 @@ export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
 # Every scenario with a molecule.yml runs in `make test`: `common` first because
-# everything else stands on it, then the others in LANES parallel lanes.
+# everything else stands on it, then the others in LANES parallel lanes (tools/run-scenarios).
 ALL_SCENARIOS := $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 # SCENARIOS="a b" runs only those.
 SCENARIOS ?= $(ALL_SCENARIOS)
-LANES ?= 2
+LANES ?= 3
 
 .PHONY: help setup deploy test lint sanity units molecule testbed build changelog lock clean
 

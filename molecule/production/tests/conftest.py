@@ -1,6 +1,11 @@
-"""Fixtures of the production scenario: the repository's playbooks run against the
+"""Fixtures of the production scenarios: the repository's playbooks run against the
 scenario's inventory (the production group_vars plus the test-bed host variables), the
-vaulted secrets as Ansible templates them, and an MLflow REST client for the front."""
+vaulted secrets as Ansible templates them, and an MLflow REST client for the front.
+
+The shipped production inventory is deployed by two scenarios that run in parallel lanes of
+`make test`, each on its own network: `production` (the network, the front, the clients and
+MLflow's day-2 playbooks) and `production_data` (the modules in DATA_TESTS: backups, restores,
+the PostgreSQL and Airflow patches, Celery). Both collect this directory; each runs its share."""
 
 import base64
 import importlib
@@ -24,6 +29,23 @@ airflow_api = importlib.import_module("airflow_api")
 ansible_playbook = importlib.import_module("playbook_run").ansible_playbook
 
 API = "/api/2.0/mlflow"
+SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "production")
+DATA_TESTS = {"test_backup_freshness.py", "test_celery.py", "test_patch_airflow.py", "test_patch_postgres.py",
+              "test_restore.py"}
+
+
+def host_name(role):
+    """The inventory name of the scenario's host for a role (db, ops, worker, tracking-1, ...):
+    the containers of both scenarios share one Docker engine, so each scenario's names are its own."""
+    return f"{SCENARIO.replace('_', '-')}-{role}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Keep the tests of this scenario's share (DATA_TESTS for production_data, the others for production)."""
+    wanted = (lambda name: name in DATA_TESTS) if SCENARIO == "production_data" else (lambda name: name not in DATA_TESTS)
+    kept = [item for item in items if wanted(item.path.name)]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
 
 
 def run_playbook(playbook, *options):

@@ -10,7 +10,9 @@ import os
 import re
 import time
 
-testinfra_hosts = ["ansible://production-ops"]
+from conftest import host_name
+
+testinfra_hosts = [f"ansible://{host_name('ops')}"]
 TEXTFILE = "/var/lib/prometheus/node-exporter/efficientai_backup.prom"
 RULE_TEST = os.path.join(os.path.dirname(__file__), "rules", "backup_rules_test.yml")
 

@@ -7,10 +7,10 @@ import json
 import time
 
 import pytest
-from conftest import run_playbook
+from conftest import host_name, run_playbook
 
-testinfra_hosts = ["ansible://production-ops"]
-WORKER = "production-worker"
+testinfra_hosts = [f"ansible://{host_name('ops')}"]
+WORKER = host_name("worker")
 DAG_ID = "efficientai_celery_probe"
 DAG_FILE = f"/opt/efficientai/airflow/home/dags/{DAG_ID}.py"
 DAG_SOURCE = f'''import socket
@@ -42,7 +42,7 @@ def worker(host):
 
 @pytest.fixture(scope="module")
 def db(host):
-    return host.get_host("ansible://production-db", ansible_inventory=host.backend.ansible_inventory)
+    return host.get_host(f"ansible://{host_name('db')}", ansible_inventory=host.backend.ansible_inventory)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def test_the_task_runs_on_the_worker_and_its_result_is_in_postgresql(host, worke
     assert f"celery probe ran on {worker_name}" in json.dumps(log), str(log)[:3000]
 
     # The XCom and Celery's own result are rows of Airflow's database on the db host.
-    port = templated("hostvars['production-db']['postgres_port']")
+    port = templated(f"hostvars['{host_name('db')}']['postgres_port']")
     xcom = psql(db, port, f"SELECT value FROM xcom WHERE dag_id = '{probe_dag}' AND run_id = '{run['dag_run_id']}' "
                           "AND key = 'return_value'")
     assert worker_name in xcom, xcom

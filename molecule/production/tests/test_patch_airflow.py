@@ -7,17 +7,19 @@ Airflow is healthy again."""
 import json
 
 import pytest
-from conftest import run_playbook, scheduler_health
+from conftest import host_name, run_playbook, scheduler_health
 
-testinfra_hosts = ["ansible://production-ops"]
+testinfra_hosts = [f"ansible://{host_name('ops')}"]
 VENV = "/opt/efficientai/airflow/venv"
-AIRFLOW_HOSTS = ("production-ops", "production-worker")
+AIRFLOW_HOSTS = ("ops", "worker")
 
 
 @pytest.fixture(scope="module")
 def hosts(host):
-    names = AIRFLOW_HOSTS + ("production-tracking-1", "production-db")
-    return {name: host.get_host(f"ansible://{name}", ansible_inventory=host.backend.ansible_inventory) for name in names}
+    """The hosts by role (ops, worker, tracking-1, db)."""
+    roles = AIRFLOW_HOSTS + ("tracking-1", "db")
+    return {role: host.get_host(f"ansible://{host_name(role)}", ansible_inventory=host.backend.ansible_inventory)
+            for role in roles}
 
 
 def links(hosts, path, names=AIRFLOW_HOSTS):
@@ -30,7 +32,7 @@ def database_oid(db, port, name):
 
 def test_a_new_package_set_passes_the_gate_host_by_host(hosts):
     before = links(hosts, VENV)
-    mlflow_before = hosts["production-tracking-1"].check_output("readlink /opt/efficientai/mlflow/venv")
+    mlflow_before = hosts["tracking-1"].check_output("readlink /opt/efficientai/mlflow/venv")
 
     result = run_playbook("patch.yml", "-e", json.dumps({"patch_components": ["airflow"],
                                                          "airflow_extra_packages": ["humanize==4.17.0"]}))
@@ -41,11 +43,11 @@ def test_a_new_package_set_passes_the_gate_host_by_host(hosts):
         hosts[name].run_test(f"{VENV}/bin/python -c 'import humanize'")
     # The worker restarted after the scheduler's host passed its gate.
     started = {name: float(hosts[name].check_output(f"systemctl show -P ActiveEnterTimestampMonotonic {unit}")) / 1e6
-               for name, unit in (("production-ops", "airflow-scheduler-1"), ("production-worker", "airflow-worker-1"))}
+               for name, unit in (("ops", "airflow-scheduler-1"), ("worker", "airflow-worker-1"))}
     # Monotonic clocks are the machine's own (the containers share its kernel): comparable.
-    assert started["production-ops"] < started["production-worker"], started
+    assert started["ops"] < started["worker"], started
     # MLflow was not patched.
-    assert hosts["production-tracking-1"].check_output("readlink /opt/efficientai/mlflow/venv") == mlflow_before
+    assert hosts["tracking-1"].check_output("readlink /opt/efficientai/mlflow/venv") == mlflow_before
 
 
 def celery_versions(hosts):
@@ -57,19 +59,19 @@ def test_a_broken_celery_is_rolled_back_on_every_host_it_reached(hosts, template
     before = links(hosts, VENV)
     celery_before = celery_versions(hosts)
     assert "5.7.0" not in celery_before.values(), celery_before
-    db, port = hosts["production-db"], templated("hostvars['production-db']['postgres_port']")
+    db, port = hosts["db"], templated(f"hostvars['{host_name('db')}']['postgres_port']")
     oids = {name: database_oid(db, port, name) for name in ("airflow", "mlflow")}
 
     result = run_playbook("patch.yml", "-e", json.dumps({"patch_components": ["airflow"], "airflow_celery_version": "5.7.0",
                                                          "airflow_extra_packages": ["humanize==4.17.0"]}))
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-5000:]
-    assert "The Airflow patch stopped at production-" in output, output[-5000:]
-    assert "Rolled back to the previous Airflow environment: production-ops" in output, output[-5000:]
+    assert f"The Airflow patch stopped at {host_name('')}" in output, output[-5000:]
+    assert f"Rolled back to the previous Airflow environment: {host_name('ops')}" in output, output[-5000:]
     assert "Airflow's database restored" not in output
     # Every Airflow host is on the environment it had, and nothing else moved.
     assert links(hosts, VENV) == before
     assert {name: database_oid(db, port, name) for name in ("airflow", "mlflow")} == oids
     assert celery_versions(hosts) == celery_before
-    assert hosts["production-worker"].service("airflow-worker-1").is_running
+    assert hosts["worker"].service("airflow-worker-1").is_running
     assert scheduler_health(airflow_front) == "healthy"

@@ -7,9 +7,9 @@ to the packages from before it, with the data intact. MLflow and Airflow answer 
 import json
 
 import pytest
-from conftest import run_playbook, scheduler_health
+from conftest import host_name, run_playbook, scheduler_health
 
-testinfra_hosts = ["ansible://production-db"]
+testinfra_hosts = [f"ansible://{host_name('db')}"]
 PACKAGE = "postgresql-15"
 REPOSITORY = "/var/lib/mlops-postgres-updates"
 SOURCE = "/etc/apt/sources.list.d/mlops-postgres-updates.list"
@@ -83,7 +83,7 @@ def test_a_broken_update_is_rolled_back_with_the_data(host, repository, front, a
     result = run_playbook("patch.yml", "-e", json.dumps({"patch_components": ["postgres"]}))
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-5000:]
-    assert "The PostgreSQL patch failed on production-db: " in output and "Restart the cluster" in output, output[-5000:]
+    assert f"The PostgreSQL patch failed on {host_name('db')}: " in output and "Restart the cluster" in output, output[-5000:]
     assert "Rolled back to libpq5=" in output, output[-5000:]
     assert f"{PACKAGE}={current}" in output, output[-5000:]
     assert installed(host) == current

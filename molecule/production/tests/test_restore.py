@@ -9,9 +9,9 @@ import concurrent.futures
 import re
 import time
 
-from conftest import run_playbook
+from conftest import host_name, run_playbook
 
-testinfra_hosts = ["ansible://production-ops"]
+testinfra_hosts = [f"ansible://{host_name('ops')}"]
 ROOT = "/var/backups/efficientai"
 RESTORING = f"{ROOT}/.restoring"
 DAG_ID = "efficientai_restore_probe"
@@ -75,8 +75,8 @@ def running_dag(host, worker, api):
 
 
 def test_a_restore_stops_airflow_and_the_scheduled_backups(host, templated, airflow_front):
-    db = host.get_host("ansible://production-db", ansible_inventory=host.backend.ansible_inventory)
-    worker = host.get_host("ansible://production-worker", ansible_inventory=host.backend.ansible_inventory)
+    db = host.get_host(f"ansible://{host_name('db')}", ansible_inventory=host.backend.ansible_inventory)
+    worker = host.get_host(f"ansible://{host_name('worker')}", ansible_inventory=host.backend.ansible_inventory)
     port = templated("postgres_port")
     taken = run_playbook("backup.yml")
     assert taken.returncode == 0, (taken.stdout + taken.stderr)[-3000:]
