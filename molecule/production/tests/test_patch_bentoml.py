@@ -50,8 +50,7 @@ class Predictor(threading.Thread):
 
 @pytest.fixture
 def predictor(templated):
-    site = next(site for site in templated("hostvars[groups['proxy'][0]]['proxy_sites']") if site["name"] == "bentoml")
-    user = site["auth_users"][0]
+    user = [site for site in templated("hostvars[groups['proxy'][0]]['proxy_sites']") if site["name"] == "bentoml"][0]["auth_users"][0]
     url = f"https://{templated('mlops_public_name')}:{templated('mlops_front_ports')['bentoml']}/classify"
     client = Predictor(url, user["name"], user["password"], ssl.create_default_context(cafile=templated("mlops_ca_dir") + "/ca.crt"))
     client.start()
