@@ -5,7 +5,7 @@ vaulted secrets as Ansible templates them, and an MLflow REST client for the fro
 The shipped production inventory is deployed by two scenarios that run in parallel lanes of
 `make test`, each on its own network: `production` (the network, the front, the clients and
 MLflow's day-2 playbooks) and `production_data` (the modules in DATA_TESTS: backups, restores,
-the PostgreSQL, Airflow and BentoML patches, Celery). Both collect this directory; each runs its share."""
+the PostgreSQL, Airflow, BentoML and monitoring patches, Celery). Both collect this directory; each runs its share."""
 
 import base64
 import importlib
@@ -31,7 +31,7 @@ ansible_playbook = importlib.import_module("playbook_run").ansible_playbook
 API = "/api/2.0/mlflow"
 SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "production")
 DATA_TESTS = {"test_backup_freshness.py", "test_celery.py", "test_patch_airflow.py", "test_patch_bentoml.py",
-              "test_patch_postgres.py", "test_restore.py"}
+              "test_patch_monitoring.py", "test_patch_postgres.py", "test_restore.py"}
 
 
 def host_name(role):
@@ -58,6 +58,36 @@ def recaps(output):
     """{host: {'ok': .., 'changed': .., 'failed': ..}} of the last PLAY RECAP."""
     last = output.rsplit("PLAY RECAP", 1)[-1]
     return {line.split()[0]: play_recap(line) for line in last.splitlines() if " : ok=" in line}
+
+
+# Rebuilds the installed release of $PACKAGE at $VERSION into the flat APT repository $REPOSITORY
+# ($BROKEN: a file of the package, replaced by a program that exits 1), indexes it (Packages and an
+# unsigned Release, trusted through the source's option) and points APT at it. The test bed has no
+# security archive: this is where the tests' Debian updates come from.
+REBUILD = """set -eu
+installed=$(dpkg-query -W -f '${Version}' "$PACKAGE")
+build=$(mktemp -d /var/tmp/update.XXXXXX) && cd "$build"
+apt-get download -q "$PACKAGE=$installed" >/dev/null 2>&1 || { apt-get install -qy dpkg-repack >/dev/null && dpkg-repack "$PACKAGE" >/dev/null; }
+dpkg-deb -R "$PACKAGE"_*.deb tree
+sed -i "s/^Version: .*/Version: $VERSION/" tree/DEBIAN/control
+if [ -n "$BROKEN" ]; then printf '#!/bin/sh\\nexit 1\\n' > "tree/$BROKEN"; fi
+mkdir -p "$REPOSITORY" && dpkg-deb --root-owner-group -Zgzip -z1 -b tree "$REPOSITORY/${PACKAGE}_$VERSION.deb" >/dev/null
+cd "$REPOSITORY" && rm -rf "$build"
+for deb in *.deb; do dpkg-deb -f "$deb"; echo "Filename: ./$deb"; echo "Size: $(stat -c %s "$deb")"
+  echo "SHA256: $(sha256sum "$deb" | cut -d' ' -f1)"; echo; done > Packages
+printf 'Origin: tests\\nLabel: tests\\nSuite: tests\\nDate: %s\\nSHA256:\\n %s %s Packages\\n' \\
+  "$(date -Ru)" "$(sha256sum Packages | cut -d' ' -f1)" "$(stat -c %s Packages)" > Release
+echo "deb [trusted=yes] file:$REPOSITORY ./" > "/etc/apt/sources.list.d/$(basename "$REPOSITORY").list"
+"""
+
+
+def publish_rebuilt(host, package, version, repository, broken=""):
+    """Offer `package` at `version` (rebuilt from the installed one) from the flat repository."""
+    host.run_test(f"PACKAGE='{package}' VERSION='{version}' REPOSITORY='{repository}' BROKEN='{broken}' sh -s <<'EOF'\n{REBUILD}EOF")
+
+
+def remove_repository(host, repository):
+    host.run(f"rm -rf {repository} /etc/apt/sources.list.d/$(basename {repository}).list && apt-get update -qq")
 
 
 @pytest.fixture(scope="module")

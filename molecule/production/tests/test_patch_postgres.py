@@ -7,42 +7,24 @@ to the packages from before it, with the data intact. MLflow and Airflow answer 
 import json
 
 import pytest
-from conftest import host_name, run_playbook, scheduler_health
+from conftest import host_name, publish_rebuilt, remove_repository, run_playbook, scheduler_health
 
 testinfra_hosts = [f"ansible://{host_name('db')}"]
 PACKAGE = "postgresql-15"
 REPOSITORY = "/var/lib/mlops-postgres-updates"
-SOURCE = "/etc/apt/sources.list.d/mlops-postgres-updates.list"
 BINARY = "usr/lib/postgresql/15/bin/postgres"
-
-# Rebuilds the installed release of the package at VERSION (BROKEN=1: with a server binary that
-# exits at once) into the flat repository, and points APT at it.
-PUBLISH = f"""set -eu
-installed=$(dpkg-query -W -f '${{Version}}' {PACKAGE})
-build=$(mktemp -d /var/tmp/pg-update.XXXXXX) && cd "$build"
-apt-get download -q "{PACKAGE}=$installed" >/dev/null 2>&1 || {{ apt-get install -qy dpkg-repack >/dev/null && dpkg-repack {PACKAGE} >/dev/null; }}
-dpkg-deb -R {PACKAGE}_*.deb tree
-sed -i "s/^Version: .*/Version: $VERSION/" tree/DEBIAN/control
-if [ "${{BROKEN:-0}}" = 1 ]; then printf '#!/bin/sh\\nexit 1\\n' > tree/{BINARY}; fi
-mkdir -p {REPOSITORY} && dpkg-deb --root-owner-group -b tree "{REPOSITORY}/{PACKAGE}_$VERSION.deb" >/dev/null
-cd {REPOSITORY} && rm -rf "$build"
-for deb in *.deb; do dpkg-deb -f "$deb"; echo "Filename: ./$deb"; echo "Size: $(stat -c %s "$deb")"
-  echo "SHA256: $(sha256sum "$deb" | cut -d' ' -f1)"; echo; done > Packages
-printf 'Origin: tests\\nLabel: tests\\nSuite: tests\\nDate: %s\\nSHA256:\\n %s %s Packages\\n' \\
-  "$(date -Ru)" "$(sha256sum Packages | cut -d' ' -f1)" "$(stat -c %s Packages)" > Release
-echo 'deb [trusted=yes] file:{REPOSITORY} ./' > {SOURCE}
-"""
 
 
 @pytest.fixture(scope="module")
 def repository(host):
     base = host.check_output(f"dpkg-query -W -f '${{Version}}' {PACKAGE}")
     yield base
-    host.run(f"rm -rf {REPOSITORY} {SOURCE} && apt-get update -qq")
+    remove_repository(host, REPOSITORY)
 
 
 def publish(host, version, broken=False):
-    host.run_test(f"VERSION='{version}' BROKEN={int(broken)} sh -s <<'EOF'\n{PUBLISH}EOF")
+    """Debian's own package rebuilt at `version` (broken: with a server binary that exits at once)."""
+    publish_rebuilt(host, PACKAGE, version, REPOSITORY, BINARY if broken else "")
 
 
 def installed(host):
