@@ -86,8 +86,12 @@ def publish_rebuilt(host, package, version, repository, broken=""):
     host.run_test(f"PACKAGE='{package}' VERSION='{version}' REPOSITORY='{repository}' BROKEN='{broken}' sh -s <<'EOF'\n{REBUILD}EOF")
 
 
-def remove_repository(host, repository):
-    host.run(f"rm -rf {repository} /etc/apt/sources.list.d/$(basename {repository}).list && apt-get update -qq")
+@pytest.fixture(scope="module")
+def repository(request, host):
+    """The installed version of the test module's PACKAGE; its REPOSITORY and APT source go afterwards."""
+    yield host.check_output(f"dpkg-query -W -f '${{Version}}' {request.module.PACKAGE}")
+    host.run(f"rm -rf {request.module.REPOSITORY} /etc/apt/sources.list.d/$(basename {request.module.REPOSITORY}).list"
+             " && apt-get update -qq")
 
 
 @pytest.fixture(scope="module")

@@ -8,18 +8,11 @@ import json
 import re
 
 import pytest
-from conftest import host_name, publish_rebuilt, remove_repository, run_playbook
+from conftest import host_name, publish_rebuilt, run_playbook
 
 testinfra_hosts = [f"ansible://{host_name('ops')}"]
 PACKAGE = "prometheus"
 REPOSITORY = "/var/lib/mlops-monitoring-updates"
-
-
-@pytest.fixture(scope="module")
-def repository(host):
-    base = host.check_output(f"dpkg-query -W -f '${{Version}}' {PACKAGE}")
-    yield base
-    remove_repository(host, REPOSITORY)
 
 
 @pytest.fixture(scope="module")

@@ -6,20 +6,12 @@ to the packages from before it, with the data intact. MLflow and Airflow answer 
 
 import json
 
-import pytest
-from conftest import host_name, publish_rebuilt, remove_repository, run_playbook, scheduler_health
+from conftest import host_name, publish_rebuilt, run_playbook, scheduler_health
 
 testinfra_hosts = [f"ansible://{host_name('db')}"]
 PACKAGE = "postgresql-15"
 REPOSITORY = "/var/lib/mlops-postgres-updates"
 BINARY = "usr/lib/postgresql/15/bin/postgres"
-
-
-@pytest.fixture(scope="module")
-def repository(host):
-    base = host.check_output(f"dpkg-query -W -f '${{Version}}' {PACKAGE}")
-    yield base
-    remove_repository(host, REPOSITORY)
 
 
 def publish(host, version, broken=False):
