@@ -60,7 +60,10 @@ def python_app_commands(app, venv, uv='', proxy=''):
         # Seeded with pip like `python -m venv`: tools run inside the environment expect it
         # (`bentoml build` installs its own uv with the environment's pip).
         create = [uv, 'venv', '--quiet', '--seed', '--python', app['python'], venv]
-        install = ([uv, 'pip', 'install', '--quiet', '--python', f'{venv}/bin/python'] + sources
+        # Bytecode is compiled at install time, as pip does: the environment is root's and
+        # read-only to the service user, so Python could not cache it, and every process start
+        # (each service, each airflow CLI call) would compile its imports again.
+        install = ([uv, 'pip', 'install', '--quiet', '--compile-bytecode', '--python', f'{venv}/bin/python'] + sources
                    + (['--offline', '--no-index'] if offline else []))
         # The platform's certificate store holds a corporate CA as it does for pip; the
         # interpreter is always given, so uv never downloads one.

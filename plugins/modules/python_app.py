@@ -15,6 +15,8 @@ description:
   - O(home)C(/venv) links to the environment of the specification, O(home)C(/venv.previous) to the one it
     replaced (the rollback target). Environments beyond O(keep_venvs), oldest first, are removed, never the
     current one nor the rollback target.
+  - Both installers compile the environment's bytecode, since the service user cannot write it and every process
+    start would compile its imports again.
   - uv, pinned by O(uv_version), is installed with pip once per host under O(tools_dir) the first time it builds
     something. When C(python -m venv) lacks C(ensurepip) on a Debian host and the module runs as root, it
     installs C(python3-venv) first.

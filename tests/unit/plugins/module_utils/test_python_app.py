@@ -22,7 +22,7 @@ def test_uv_makes_a_venv_with_pip_from_the_given_interpreter_and_installs_into_i
     commands = python_app_commands(app(), VENV, uv=UV)
     assert commands['installer'] == 'uv'
     assert commands['create'] == [UV, 'venv', '--quiet', '--seed', '--python', '/usr/bin/python3', VENV]
-    assert commands['install'][:6] == [UV, 'pip', 'install', '--quiet', '--python', VENV + '/bin/python']
+    assert commands['install'][:7] == [UV, 'pip', 'install', '--quiet', '--compile-bytecode', '--python', VENV + '/bin/python']
     assert commands['install'][-2:] == ['mlflow[auth]==3.17.2', 'psycopg2-binary==2.9.13']
     assert commands['environment']['UV_PYTHON_DOWNLOADS'] == 'never'
     assert commands['environment']['UV_SYSTEM_CERTS'] == '1'
