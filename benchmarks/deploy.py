@@ -7,7 +7,9 @@ measured in the same run on the same machine.
 
 For each checkout it destroys the scenario's containers, creates and prepares new ones (not
 timed), then times `molecule converge` twice and `ansible-playbook --check` of the converge
-playbook once. It prints, per run, the wall time, the changed count of the PLAY RECAP (a no-op
+playbook once. It prints, per run, the wall time, the CPU seconds the whole machine spent
+meanwhile (controller, containers and Docker: what a CPU-bound CI pays, so run it on an
+otherwise idle machine), the changed count of the PLAY RECAP (a no-op
 re-run must show 0) and the task results per role (every ok or changed host result: module runs
 on the host plus the controller-side set_fact/assert/debug; skipped ones left out) with their wall
 time (from profile_tasks), then the ratios
@@ -43,15 +45,23 @@ def molecule_env(checkout):
     return env
 
 
+def busy_cpu_seconds():
+    """CPU seconds this machine has spent busy since boot (every core; idle and iowait left out)."""
+    with open('/proc/stat', encoding='utf-8') as stat:
+        ticks = [int(field) for field in stat.readline().split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf('SC_CLK_TCK')
+
+
 def run(command, checkout, env, capture=True):
-    started = time.perf_counter()
+    """Wall seconds, the output, and the machine's busy CPU seconds meanwhile."""
+    started, cpu = time.perf_counter(), busy_cpu_seconds()
     result = subprocess.run(command, cwd=checkout, env=env, check=False, capture_output=capture, text=True)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, busy_cpu_seconds() - cpu
     if result.returncode != 0:
         if capture:
             sys.stdout.write(result.stdout[-6000:] + result.stderr[-3000:])
         sys.exit(f'{" ".join(command)} failed in {checkout} (exit {result.returncode})')
-    return elapsed, result.stdout if capture else ''
+    return elapsed, result.stdout if capture else '', cpu
 
 
 def module_runs(output):
@@ -123,9 +133,9 @@ def measure(checkout, scenario, keep):
     if not keep:
         run(['molecule', 'destroy', '-s', scenario], checkout, env)
     results = {}
-    for name, (seconds, output) in zip(RUNS, (first, rerun, check)):
+    for name, (seconds, output, cpu) in zip(RUNS, (first, rerun, check)):
         keep_log(checkout, scenario, name, output)
-        results[name] = {'seconds': seconds, 'changed': changed(output), 'runs': module_runs(output),
+        results[name] = {'seconds': seconds, 'cpu': cpu, 'changed': changed(output), 'runs': module_runs(output),
                          'role_seconds': role_seconds(output)}
     return results
 
@@ -134,7 +144,7 @@ def report(label, results):
     print(f'\n== {label}')
     for name in RUNS:
         result = results[name]
-        print(f'{name:<15} {result["seconds"]:8.1f} s  changed={result["changed"]:<4} '
+        print(f'{name:<15} {result["seconds"]:8.1f} s  {result["cpu"]:8.1f} CPU-s  changed={result["changed"]:<4} '
               f'task results={sum(result["runs"].values())}')
     roles = sorted(set().union(*(results[name]['runs'] for name in RUNS)))
     print(f'{"task results, seconds":<22}' + ''.join(f'{name:>22}' for name in RUNS))
@@ -159,8 +169,9 @@ def main():
         print('\nthis checkout / baseline')
         for name in RUNS:
             seconds = current[name]['seconds'] / baseline[name]['seconds']
+            cpu = current[name]['cpu'] / baseline[name]['cpu']
             runs = sum(current[name]['runs'].values()) / max(1, sum(baseline[name]['runs'].values()))
-            print(f'  {name:<15} time {seconds:6.2f}   task results {runs:6.2f}')
+            print(f'  {name:<15} time {seconds:6.2f}   CPU {cpu:6.2f}   task results {runs:6.2f}')
 
 
 if __name__ == '__main__':
