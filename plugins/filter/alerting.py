@@ -14,9 +14,9 @@ from ansible.errors import AnsibleFilterError
 _NODE_FILESYSTEMS = 'fstype!~"tmpfs|ramfs|squashfs|nsfs|fuse.*"'
 METRICS = {
     # BentoML: share of requests answered with a 5xx over 5 minutes.
-    'error_rate': ('sum by (job, instance, service_name) (rate(bentoml_service_request_total{http_response_code=~"5.."}[5m]))'
-                   ' / sum by (job, instance, service_name) (rate(bentoml_service_request_total[5m]))'),
-    'latency_p95_seconds': ('histogram_quantile(0.95, sum by (job, instance, service_name, le) '
+    'error_rate': ('sum by (job, instance, node, service_name) (rate(bentoml_service_request_total{http_response_code=~"5.."}[5m]))'
+                   ' / sum by (job, instance, node, service_name) (rate(bentoml_service_request_total[5m]))'),
+    'latency_p95_seconds': ('histogram_quantile(0.95, sum by (job, instance, node, service_name, le) '
                             '(rate(bentoml_service_request_duration_seconds_bucket[5m])))'),
     # The gauge the user's drift job pushes to the Pushgateway.
     'drift_score': 'drift_score',
@@ -35,6 +35,22 @@ METRICS = {
     # Hours since each backup host's newest set (the runner's node_exporter textfile). A host that
     # declares backups but never took a set, and a stack where no host exports the figures at
     # all (node_exporter or its textfile gone), count as never: +Inf.
+    # The exporters of the db and redis hosts (1 answering, 0 not); PostgreSQL's connections in
+    # use as a share of max_connections.
+    'postgres_up': 'pg_up',
+    'postgres_connections_used_ratio': ('sum by (job, instance, node, server) (pg_stat_activity_count)'
+                                        ' / max by (job, instance, node, server) (pg_settings_max_connections)'),
+    'redis_up': 'redis_up',
+    # Days until the earliest certificate of an HTTPS probe expires.
+    'certificate_expiry_days': '(probe_ssl_earliest_cert_expiry - time()) / 86400',
+    # Free bytes a day from now, on the trend of the last six hours (negative: full within 24 h),
+    # for filesystems under 40 % free only: a burst of writes to an emptier disk is not urgent.
+    'disk_free_bytes_in_24h': (f'predict_linear(node_filesystem_avail_bytes{{{_NODE_FILESYSTEMS}}}[6h], 86400)'
+                               f' and (node_filesystem_avail_bytes{{{_NODE_FILESYSTEMS}}}'
+                               f' / node_filesystem_size_bytes{{{_NODE_FILESYSTEMS}}} < 0.4)'),
+    # MLflow (mlflow_prometheus_dir): share of requests answered with a 5xx over 5 minutes.
+    'mlflow_error_rate': ('sum by (job, instance, node) (rate(mlflow_http_request_total{status=~"5.."}[5m]))'
+                          ' / sum by (job, instance, node) (rate(mlflow_http_request_total[5m]))'),
     'backup_age_hours': ('(time() - mlops_backup_last_success_timestamp_seconds) / 3600'
                          ' or on(instance) (mlops_backup_configured * Inf)'
                          ' or on() (absent(mlops_backup_configured) * Inf)'),
@@ -44,6 +60,9 @@ _CONDITION = re.compile(r'^\s*([a-z_][a-z0-9_]*)\s*(>=|<=|==|!=|>|<)\s*(-?[0-9]+
 _ALERT_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 _CHANNEL_NAME = re.compile(r'^[A-Za-z0-9_-]+$')
 _DURATION = re.compile(r'^([0-9]+(ms|s|m|h|d|w|y))+$')
+# Where the value was measured, as a person reads it: the inventory host of a probe (node), the
+# server an exporter watches (PostgreSQL's host:port), else the scraped instance.
+_WHERE = '{{ or $labels.node $labels.server $labels.instance }}'
 _ALERT_KEYS = {'name', 'condition', 'severity', 'channels', 'for', 'summary', 'description'}
 
 # Alertmanager receiver settings per channel type: (required, optional, secret) keys.
@@ -76,11 +95,12 @@ def parse_condition(condition, metrics):
     return metric, operator, threshold
 
 
-def alert_rules(alerts, channels=None, metrics=None, default_for='5m', group='mlops'):
+def alert_rules(alerts, channels=None, metrics=None, default_for='5m', group='mlops', runbook_url=''):
     """Return a Prometheus rule file (as data) for the alerts.
 
     channels: the notification channels by name; when given, every channel an alert
-    names must be one of them. metrics: extra or overriding metric names -> PromQL."""
+    names must be one of them. metrics: extra or overriding metric names -> PromQL.
+    runbook_url: when set, each alert's annotation runbook_url is it with #<alert name>."""
     if not isinstance(alerts, list):
         raise AnsibleFilterError(f'alert_rules expects a list of alerts, got {type(alerts).__name__}')
     known = dict(METRICS, **(metrics or {}))
@@ -114,16 +134,19 @@ def alert_rules(alerts, channels=None, metrics=None, default_for='5m', group='ml
         duration = str(alert.get('for', default_for))
         if not _DURATION.match(duration):
             raise _alert_error(index, alert, f"'for' must be a Prometheus duration such as 5m, got {duration!r}")
+        annotations = {
+            'summary': alert.get('summary', f'{name}: {alert["condition"].strip()}'),
+            'description': alert.get('description', f'{metric} is {{{{ $value }}}} ({operator} {threshold}) '
+                                                    f'on {_WHERE}'),
+        }
+        if runbook_url:
+            annotations['runbook_url'] = f'{runbook_url}#{name.lower()}'
         rules.append({
             'alert': name,
             'expr': f'({known[metric]}) {operator} {threshold}',
             'for': duration,
             'labels': {'severity': severity, 'channels': ','.join(wanted)},
-            'annotations': {
-                'summary': alert.get('summary', f'{name}: {alert["condition"].strip()}'),
-                'description': alert.get('description', f'{metric} is {{{{ $value }}}} ({operator} {threshold}) '
-                                                        'on {{ $labels.instance }}'),
-            },
+            'annotations': annotations,
         })
     return {'groups': [{'name': group, 'rules': rules}]}
 

@@ -114,13 +114,13 @@ def _static(targets, labels=None):
 
 def scrape_configs(services, jobs=None, blackbox_address=''):
     """Return Prometheus scrape_configs: the given static jobs ({job, targets,
-    metrics_path, honor_labels}), a metrics job per service name that has a
+    metrics_path, honor_labels, labels}), a metrics job per service name that has a
     metrics_path, and blackbox probes of every service (when blackbox_address is set)."""
     if not isinstance(services, list):
         raise AnsibleFilterError(f'scrape_configs expects a list of services, got {type(services).__name__}')
     configs = []
     for job in jobs or []:
-        config = {'job_name': job['job'], 'static_configs': [_static(job['targets'])]}
+        config = {'job_name': job['job'], 'static_configs': [_static(job['targets'], job.get('labels'))]}
         if job.get('metrics_path'):
             config['metrics_path'] = job['metrics_path']
         if job.get('honor_labels'):

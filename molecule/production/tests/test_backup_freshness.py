@@ -3,7 +3,9 @@ backup host writes its figures to node_exporter's textfile, Prometheus on the mo
 scrapes them from each host, and stale_backup is quiet after them. promtool checks the deployed
 rules: stale_backup fires for a host whose sets stopped, for one that never took a set, and when
 no host exports the figures at all; wal_archive_failing fires while PostgreSQL fails to archive
-WAL (its pg_stat_archiver counters, which Prometheus scrapes)."""
+WAL (its pg_stat_archiver counters, which Prometheus scrapes). The other rules of the shipped
+inventory (PostgreSQL and Redis down, connections, certificates, disks, BentoML latency, a
+replica down) read figures that are scraped, and fire on the figures of trouble only."""
 
 import json
 import os
@@ -15,6 +17,7 @@ from conftest import host_name
 testinfra_hosts = [f"ansible://{host_name('ops')}"]
 TEXTFILE = "/var/lib/prometheus/node-exporter/efficientai_backup.prom"
 RULE_TEST = os.path.join(os.path.dirname(__file__), "rules", "backup_rules_test.yml")
+STACK_RULE_TEST = os.path.join(os.path.dirname(__file__), "rules", "stack_rules_test.yml")
 
 
 def figures(node):
@@ -78,11 +81,34 @@ def test_every_backup_host_reports_its_newest_set_to_prometheus(host, templated)
     assert stale_backup_state(host) == ["inactive"]
 
 
+def promtool_test(ops, path):
+    """promtool test rules, on the monitoring host, of a test file of this directory."""
+    name = os.path.basename(path)
+    with open(path, encoding="utf-8") as stream:
+        ops.run_test(f"cat > /tmp/{name} <<'EOF'\n{stream.read()}EOF")
+    return ops.run(f"promtool test rules /tmp/{name}")
+
+
+def test_the_stack_rules_read_live_figures_fire_on_trouble_and_name_the_host(host):
+    # The figures the rules read are scraped, carrying the host they describe: the exporters'
+    # node label names the db and redis hosts (they run on the monitoring host), and the HTTPS
+    # probes report their certificates' expiry.
+    def labelled(promql):
+        return {(sample["metric"].get("node"), float(sample["value"][1]))
+                for sample in prometheus_get(host, "/api/v1/query", query=promql)["result"]}
+    assert labelled("pg_up") == {(host_name("db"), 1.0)}
+    assert labelled("redis_up") == {(host_name("ops"), 1.0)}
+    assert labelled("max(pg_settings_max_connections) by (node)") and labelled("sum(pg_stat_activity_count) by (node)")
+    expiry = labelled("min by (node) ((probe_ssl_earliest_cert_expiry - time()) / 86400)")
+    assert {node for node, _ in expiry} >= {host_name("tracking-1"), host_name("serving")}, expiry
+    assert all(days > 21 for _, days in expiry), expiry
+    result = promtool_test(host, STACK_RULE_TEST)
+    assert result.rc == 0 and "SUCCESS" in result.stdout, result.stdout + result.stderr
+
+
 def test_the_deployed_rules_fire_when_backups_stop_or_vanish_and_when_wal_archiving_fails(host):
     # wal_archive_failing reads PostgreSQL's own archiver counters, which Prometheus has.
     archived = prometheus_query(host, "pg_stat_archiver_archived_count")
     assert archived and all(value > 0 for value in archived.values()), archived
-    with open(RULE_TEST, encoding="utf-8") as stream:
-        host.run_test(f"cat > /tmp/backup_rules_test.yml <<'EOF'\n{stream.read()}EOF")
-    result = host.run("promtool test rules /tmp/backup_rules_test.yml")
+    result = promtool_test(host, RULE_TEST)
     assert result.rc == 0 and "SUCCESS" in result.stdout, result.stdout + result.stderr

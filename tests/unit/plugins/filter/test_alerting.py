@@ -1,6 +1,10 @@
 """Unit tests of the alert rule translation and the Alertmanager configuration."""
 
+import pathlib
+import re
+
 import pytest
+import yaml
 
 from ansible.errors import AnsibleFilterError
 
@@ -31,6 +35,29 @@ def test_seed_alerts_become_promql_rules():
     assert error_rate["labels"] == {"severity": "critical", "channels": "slack,email"}
     assert drift["for"] == "5m"
     assert "{{ $value }}" in drift["annotations"]["description"]
+
+
+def test_annotations_name_the_host_and_link_the_runbook():
+    rules = alert_rules([{"name": "postgres_down", "condition": "postgres_up < 1", "severity": "critical"}],
+                        runbook_url="https://docs.example/alerts.md")["groups"][0]["rules"]
+    annotations = rules[0]["annotations"]
+    assert annotations["runbook_url"] == "https://docs.example/alerts.md#postgres_down"
+    # Go's `or`: the probe's inventory host, else the server an exporter watches, else the instance.
+    assert annotations["description"] == ("postgres_up is {{ $value }} (< 1) on "
+                                          "{{ or $labels.node $labels.server $labels.instance }}")
+    assert "runbook_url" not in alert_rules(SEED_ALERTS)["groups"][0]["rules"][0]["annotations"]
+
+
+ROOT = pathlib.Path(__file__).resolve().parents[4]
+
+
+@pytest.mark.parametrize("source", ["roles/monitoring/defaults/main.yml", "inventories/production/group_vars/monitoring.yml"])
+def test_every_shipped_alert_translates_and_has_a_runbook(source):
+    alerts = yaml.safe_load((ROOT / source).read_text(encoding="utf-8"))["monitoring_alerts"]
+    sections = set(re.findall(r"^## (\S+)$", (ROOT / "docs" / "alerts.md").read_text(encoding="utf-8"), re.MULTILINE))
+    rules = alert_rules(alerts, runbook_url="alerts.md")["groups"][0]["rules"]
+    missing = [rule["alert"] for rule in rules if rule["annotations"]["runbook_url"].split("#")[1] not in sections]
+    assert rules and not missing, f"alerts without a section in docs/alerts.md: {missing}"
 
 
 def test_for_and_extra_metrics():

@@ -65,9 +65,12 @@ def test_no_groups_no_services():
 def test_scrape_jobs_metrics_and_probes():
     configs = scrape_configs(stack_services(GROUPS, HOSTVARS), blackbox_address="127.0.0.1:9115", jobs=[
         {"job": "prometheus", "targets": ["127.0.0.1:9090"]},
-        {"job": "pushgateway", "targets": ["127.0.0.1:9091"], "honor_labels": True}])
+        {"job": "pushgateway", "targets": ["127.0.0.1:9091"], "honor_labels": True},
+        {"job": "postgres_exporter", "targets": ["127.0.0.1:9187"], "labels": {"node": "db1"}}])
     jobs = {c["job_name"]: c for c in configs}
-    assert list(jobs) == ["prometheus", "pushgateway", "bentoml-fraud", "bentoml-iris", "mlflow",
+    # An exporter that watches another host labels its figures with that host.
+    assert jobs["postgres_exporter"]["static_configs"] == [{"targets": ["127.0.0.1:9187"], "labels": {"node": "db1"}}]
+    assert list(jobs) == ["prometheus", "pushgateway", "postgres_exporter", "bentoml-fraud", "bentoml-iris", "mlflow",
                           "probe_http", "probe_airflow", "probe_tcp"]
     assert jobs["pushgateway"]["honor_labels"] is True
     assert "honor_labels" not in jobs["prometheus"]
