@@ -55,6 +55,7 @@ sanity: setup  ## ansible-test sanity (offline work-around included)
 	ANSIBLE_TEST_PYTHON=3.11 tools/ansible-test sanity --test compile --test import
 
 units: setup  ## unit tests of modules, module_utils and filters
+	tools/prometheus-tools
 	python -m pytest -q tests/unit
 
 testbed:  ## Docker engine and the systemd base image (root on a new machine)

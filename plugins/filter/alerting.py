@@ -1,8 +1,8 @@
 # Copyright: (c) 2026, EfficientAI platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters that turn the seed's alert list (name, condition, severity, channels) into
-Prometheus alerting rules, and the notification channels into Alertmanager's routes and
-receivers."""
+"""The alert_rules filter: the seed's alert list (name, condition, severity, channels) becomes
+Prometheus alerting rules whose `channels` label routes them (see the alertmanager_config
+filter)."""
 
 from __future__ import annotations
 
@@ -61,20 +61,10 @@ _ALERT_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 _CHANNEL_NAME = re.compile(r'^[A-Za-z0-9_-]+$')
 _DURATION = re.compile(r'^([0-9]+(ms|s|m|h|d|w|y))+$')
 # Where the value was measured, as a person reads it: the inventory host of a probe (node), the
-# server an exporter watches (PostgreSQL's host:port), else the scraped instance.
-_WHERE = '{{ or $labels.node $labels.server $labels.instance }}'
+# server an exporter watches (PostgreSQL's host:port), the model a drift job pushed figures for,
+# else the scraped instance.
+_WHERE = '{{ or $labels.node $labels.server $labels.model $labels.instance }}'
 _ALERT_KEYS = {'name', 'condition', 'severity', 'channels', 'for', 'summary', 'description'}
-
-# Alertmanager receiver settings per channel type: (required, optional, secret) keys.
-CHANNEL_TYPES = {
-    'slack': (('api_url',), ('channel', 'title', 'text'), ('api_url',)),
-    'email': (('to', 'from', 'smarthost'), ('auth_username', 'auth_password', 'require_tls'), ('auth_password',)),
-    'pagerduty': (('routing_key',), ('url', 'severity'), ('routing_key',)),
-    'webhook': (('url',), ('bearer_token', 'max_alerts'), ('bearer_token',)),
-}
-_CONFIG_KEY = {'slack': 'slack_configs', 'email': 'email_configs', 'pagerduty': 'pagerduty_configs',
-               'webhook': 'webhook_configs'}
-NULL_RECEIVER = 'null'
 
 
 def _alert_error(index, alert, message):
@@ -95,14 +85,35 @@ def parse_condition(condition, metrics):
     return metric, operator, threshold
 
 
-def alert_rules(alerts, channels=None, metrics=None, default_for='5m', group='mlops', runbook_url=''):
+def _check_severity_channels(severity_channels, channels):
+    if not isinstance(severity_channels, dict):
+        raise AnsibleFilterError(f'alert_rules: severity_channels must be a dict of severity -> channel names, '
+                                 f'got {severity_channels!r}')
+    for severity, names in severity_channels.items():
+        if severity not in SEVERITIES:
+            raise AnsibleFilterError(f'alert_rules: severity_channels: {severity!r} is not a severity; '
+                                     f'severities: {", ".join(SEVERITIES)}')
+        if isinstance(names, str) or not isinstance(names, list):
+            raise AnsibleFilterError(f'alert_rules: severity_channels.{severity} must be a list of channel names, got {names!r}')
+        for channel in names:
+            if channels is not None and channel not in channels:
+                raise AnsibleFilterError(f'alert_rules: severity_channels.{severity}: channel {channel!r} is not defined; '
+                                         f'defined channels: {", ".join(sorted(channels)) or "none"}')
+
+
+def alert_rules(alerts, channels=None, metrics=None, default_for='5m', group='mlops', runbook_url='',
+                severity_channels=None):
     """Return a Prometheus rule file (as data) for the alerts.
 
     channels: the notification channels by name; when given, every channel an alert
     names must be one of them. metrics: extra or overriding metric names -> PromQL.
-    runbook_url: when set, each alert's annotation runbook_url is it with #<alert name>."""
+    runbook_url: when set, each alert's annotation runbook_url is it with #<alert name>.
+    severity_channels: severity -> channel names, for the alerts that set no `channels`
+    (an alert's own list, even empty, wins)."""
     if not isinstance(alerts, list):
         raise AnsibleFilterError(f'alert_rules expects a list of alerts, got {type(alerts).__name__}')
+    severity_channels = severity_channels or {}
+    _check_severity_channels(severity_channels, channels)
     known = dict(METRICS, **(metrics or {}))
     rules, seen = [], set()
     for index, alert in enumerate(alerts):
@@ -124,7 +135,7 @@ def alert_rules(alerts, channels=None, metrics=None, default_for='5m', group='ml
         severity = alert.get('severity', 'warning')
         if severity not in SEVERITIES:
             raise _alert_error(index, alert, f'severity must be one of {", ".join(SEVERITIES)}, got {severity!r}')
-        wanted = alert.get('channels', [])
+        wanted = alert.get('channels', severity_channels.get(severity, []))
         if isinstance(wanted, str) or not isinstance(wanted, list):
             raise _alert_error(index, alert, f'channels must be a list of channel names, got {wanted!r}')
         for channel in wanted:
@@ -151,61 +162,10 @@ def alert_rules(alerts, channels=None, metrics=None, default_for='5m', group='ml
     return {'groups': [{'name': group, 'rules': rules}]}
 
 
-def _receiver(name, channel):
-    if not isinstance(channel, dict):
-        raise AnsibleFilterError(f'alertmanager_config: channel {name!r} must be a dict')
-    kind = channel.get('type')
-    if kind not in CHANNEL_TYPES:
-        raise AnsibleFilterError(f'alertmanager_config: channel {name!r}: type must be one of '
-                                 f'{", ".join(sorted(CHANNEL_TYPES))}, got {kind!r}')
-    required, optional, _secret = CHANNEL_TYPES[kind]
-    settings = {key: value for key, value in channel.items() if key != 'type'}
-    unknown = set(settings) - set(required) - set(optional) - {'send_resolved'}
-    missing = [key for key in required if settings.get(key) in (None, '')]
-    if unknown or missing:
-        raise AnsibleFilterError(
-            f'alertmanager_config: channel {name!r} ({kind}): '
-            + '; '.join(filter(None, [f'missing {", ".join(missing)}' if missing else '',
-                                      f'unknown keys {sorted(unknown)}' if unknown else '']))
-            + f'; {kind} takes {", ".join(required + optional)}')
-    config = {'send_resolved': bool(settings.pop('send_resolved', True))}
-    if kind == 'webhook' and 'bearer_token' in settings:
-        config['http_config'] = {'authorization': {'type': 'Bearer', 'credentials': settings.pop('bearer_token')}}
-    config.update(settings)
-    return {'name': name, _CONFIG_KEY[kind]: [config]}
-
-
-def alertmanager_config(channels, group_by=None, group_wait='30s', group_interval='5m', repeat_interval='4h'):
-    """Return an Alertmanager configuration (as data): one receiver per channel, and a
-    route per channel that takes every alert whose `channels` label names it."""
-    if not isinstance(channels, dict):
-        raise AnsibleFilterError(f'alertmanager_config expects a dict of channels, got {type(channels).__name__}')
-    receivers, routes = [{'name': NULL_RECEIVER}], []
-    for name in sorted(channels):
-        if not _CHANNEL_NAME.match(str(name)) or name == NULL_RECEIVER:
-            raise AnsibleFilterError(f'alertmanager_config: channel name {name!r} must be letters, digits, _ or - '
-                                     f'(and not {NULL_RECEIVER!r})')
-        receivers.append(_receiver(name, channels[name]))
-        routes.append({'receiver': name, 'matchers': [f'channels=~"(.*,)?{name}(,.*)?"'], 'continue': True})
-    return {
-        'route': {
-            # Alerts that name no channel are kept in Alertmanager (and the dashboard) only.
-            'receiver': NULL_RECEIVER,
-            'group_by': list(group_by or ['alertname', 'instance']),
-            'group_wait': group_wait,
-            'group_interval': group_interval,
-            'repeat_interval': repeat_interval,
-            'routes': routes,
-        },
-        'receivers': receivers,
-    }
-
-
 class FilterModule:
     """Alerting filters."""
 
     def filters(self):
         return {
             "alert_rules": alert_rules,
-            "alertmanager_config": alertmanager_config,
         }

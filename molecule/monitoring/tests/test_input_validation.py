@@ -15,6 +15,13 @@ WATCHED = "/etc/prometheus/prometheus.yml /etc/prometheus/rules/mlops.yml /etc/p
 @pytest.mark.parametrize("variables, message", [
     ({"monitoring_alerts": [{"name": "slow", "condition": "latency > 2"}]}, "unknown metric 'latency'"),
     ({"monitoring_channels": {"ops": {"type": "slack"}}}, "channel 'ops' (slack): missing api_url"),
+    ({"monitoring_channels": {"ops": {"type": "webhook", "url": "alerts.example.internal/hook"}}},
+     "monitoring_channels: channel 'ops' (webhook): url must be an http:// or https:// URL with a host, "
+     "got 'alerts.example.internal/hook'"),
+    ({"monitoring_channels": {"mail": {"type": "email", "to": "a@example.com", "from": "b@example.com",
+                                       "smarthost": "smtp.example.com:70000"}}},
+     "monitoring_channels: channel 'mail' (email): smarthost must be host:port with a port of 1-65535"),
+    ({"monitoring_severity_channels": {"critical": ["pager"]}}, "severity_channels.critical: channel 'pager' is not defined"),
     ({"monitoring_prometheus_listen_address": "everywhere"}, "must be host:port"),
     ({"monitoring_prometheus_retention_time": "two weeks"}, "monitoring_prometheus_retention_time must be a Prometheus duration"),
     ({"monitoring_postgres_exporter_password": "short"}, "monitoring_postgres_exporter_password"),

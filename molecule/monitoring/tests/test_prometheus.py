@@ -41,6 +41,7 @@ def test_secrets_are_private_and_off_the_command_lines(host):
     command_lines = host.check_output("ps -eo args")
     assert "molecule-redis-Secret-19" not in command_lines
     assert "molecule-monitor-Secret-19" not in command_lines
+    assert "0123456789abcdef0123456789abcdef" not in command_lines  # the PagerDuty routing key
 
 
 def test_every_target_is_up():
@@ -79,11 +80,14 @@ def test_rules_come_from_the_seed_format():
     groups = get_json(f"{PROMETHEUS}/api/v1/rules")["data"]["groups"]
     rules = {rule["name"]: rule for group in groups for rule in group["rules"]}
     assert rules["model_drift"]["query"] == "(drift_score) > 0.8"
-    assert rules["model_drift"]["labels"] == {"severity": "warning", "channels": "test-webhook"}
+    assert rules["model_drift"]["labels"] == {"severity": "warning",
+                                              "channels": "test-webhook,test-slack,test-pagerduty,test-email"}
     assert "node_filesystem_avail_bytes" in rules["disk_space"]["query"]
     assert rules["noisy_logs"]["query"] == "(mlops_log_errors) > 1000"
     # Prometheus parsed every metric's PromQL and evaluates it without errors.
-    assert len(rules) == 10
+    assert len(rules) == 16
+    # An alert that names no channels takes its severity's (monitoring_severity_channels).
+    assert rules["disk_filling"]["labels"] == {"severity": "warning", "channels": "test-slack"}
     assert {name: rule["health"] for name, rule in rules.items() if rule["health"] != "ok"} == {}
 
 
@@ -94,20 +98,49 @@ def push_drift(score):
         assert answer.status in (200, 202)
 
 
-def test_drift_alert_reaches_the_webhook_and_resolves(webhook):
+RUNBOOK = "https://github.com/efficientai/ansible-collection-mlops/blob/main/docs/alerts.md#model_drift"
+
+
+def test_drift_alert_reaches_every_channel_and_resolves(webhook, mail):
     push_drift(0.9)
     try:
         fired = wait_for("a firing model_drift notification", lambda: webhook.alerts("model_drift", "firing"), timeout=90)
         assert fired[0]["labels"]["model"] == "iris"
         assert fired[0]["labels"]["severity"] == "warning"
+        assert fired[0]["annotations"]["runbook_url"] == RUNBOOK
         alerts = get_json("http://127.0.0.1:19080/health")["alerts"]
         assert "model_drift" in [a["name"] for a in alerts] or wait_for(
             "the alert on the dashboard",
             lambda: "model_drift" in [a["name"] for a in get_json("http://127.0.0.1:19080/health")["alerts"]], timeout=20)
+
+        # Slack's incoming webhook, as Alertmanager posts it: the channel and an attachment whose
+        # title and text a person reads (what fired, the value and where, the runbook).
+        slack = wait_for("Slack's message", lambda: webhook.posts("/slack", "[FIRING"), timeout=60)[0]
+        assert slack["channel"] == "#mlops"
+        attachment = slack["attachments"][0]
+        assert attachment["title"] == "[FIRING:1] model_drift (warning)"
+        assert attachment["text"] == (f"FIRING: model_drift: drift_score > 0.8\ndrift_score is 0.9 (> 0.8) on iris\n"
+                                      f"Runbook: {RUNBOOK}\n")
+        # PagerDuty's Events API v2.
+        event = wait_for("PagerDuty's trigger event", lambda: webhook.posts("/pagerduty", '"trigger"'), timeout=60)[0]
+        assert event["routing_key"] == "0123456789abcdef0123456789abcdef" and event["event_action"] == "trigger"
+        assert event["dedup_key"]
+        assert event["payload"]["summary"] == "model_drift: drift_score > 0.8 on iris"
+        assert (event["payload"]["severity"], event["payload"]["source"]) == ("warning", "iris")
+        assert event["payload"]["custom_details"]["runbook"] == RUNBOOK
+        # The e-mail, delivered over STARTTLS (Alertmanager verified the sink's certificate).
+        tls, recipients, message = wait_for("the e-mail", lambda: mail.mails("[FIRING"), timeout=60)[0]
+        assert tls and recipients == ["oncall@example.com"] and message["From"] == "alerts@example.com"
+        assert message["Subject"] == "[FIRING:1] model_drift (warning)"
+        assert mail.mails(f"Runbook: {RUNBOOK}")
     finally:
         push_drift(0.1)
     resolved = wait_for("a resolved model_drift notification", lambda: webhook.alerts("model_drift", "resolved"), timeout=90)
     assert resolved[0]["labels"]["model"] == "iris"
+    assert wait_for("Slack's resolved message", lambda: webhook.posts("/slack", "[RESOLVED]"), timeout=60)
+    resolve = wait_for("PagerDuty's resolve event", lambda: webhook.posts("/pagerduty", '"resolve"'), timeout=60)[0]
+    assert resolve["dedup_key"] == event["dedup_key"]
+    assert wait_for("the resolved e-mail", lambda: mail.mails("[RESOLVED]"), timeout=60)
 
 
 def test_services_that_serve_tls_are_probed_and_scraped_over_verified_https(host):

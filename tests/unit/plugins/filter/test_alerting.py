@@ -8,7 +8,7 @@ import yaml
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.efficientai.mlops.plugins.filter.alerting import METRICS, alert_rules, alertmanager_config
+from ansible_collections.efficientai.mlops.plugins.filter.alerting import METRICS, alert_rules
 
 SEED_ALERTS = [
     {"name": "high_error_rate", "condition": "error_rate > 0.05", "severity": "critical", "channels": ["slack", "email"]},
@@ -42,9 +42,9 @@ def test_annotations_name_the_host_and_link_the_runbook():
                         runbook_url="https://docs.example/alerts.md")["groups"][0]["rules"]
     annotations = rules[0]["annotations"]
     assert annotations["runbook_url"] == "https://docs.example/alerts.md#postgres_down"
-    # Go's `or`: the probe's inventory host, else the server an exporter watches, else the instance.
+    # Go's `or`: the probe's inventory host, else the server an exporter watches, the model, the instance.
     assert annotations["description"] == ("postgres_up is {{ $value }} (< 1) on "
-                                          "{{ or $labels.node $labels.server $labels.instance }}")
+                                          "{{ or $labels.node $labels.server $labels.model $labels.instance }}")
     assert "runbook_url" not in alert_rules(SEED_ALERTS)["groups"][0]["rules"][0]["annotations"]
 
 
@@ -96,46 +96,6 @@ def test_duplicate_names_fail():
 def test_not_a_list_fails():
     with pytest.raises(AnsibleFilterError, match="expects a list"):
         alert_rules({"name": "a"})
-
-
-def test_each_channel_gets_a_receiver_and_a_route():
-    config = alertmanager_config(CHANNELS, group_wait="1s", group_interval="2s", repeat_interval="1h")
-    route = config["route"]
-    assert route["receiver"] == "null"
-    assert (route["group_wait"], route["group_interval"], route["repeat_interval"]) == ("1s", "2s", "1h")
-    assert [r["receiver"] for r in route["routes"]] == ["email", "ops-hook", "pagerduty", "slack"]
-    assert route["routes"][3]["matchers"] == ['channels=~"(.*,)?slack(,.*)?"']
-    assert all(r["continue"] for r in route["routes"])
-    receivers = {r["name"]: r for r in config["receivers"]}
-    assert receivers["null"] == {"name": "null"}
-    assert receivers["slack"]["slack_configs"] == [
-        {"send_resolved": True, "api_url": CHANNELS["slack"]["api_url"], "channel": "#mlops"}]
-    assert receivers["email"]["email_configs"][0]["auth_password"] == "an-smtp-password"
-    assert receivers["pagerduty"]["pagerduty_configs"][0]["routing_key"] == CHANNELS["pagerduty"]["routing_key"]
-    assert receivers["ops-hook"]["webhook_configs"] == [{
-        "send_resolved": True, "url": "http://127.0.0.1:9999/alerts",
-        "http_config": {"authorization": {"type": "Bearer", "credentials": "t0ken-for-the-hook"}}}]
-
-
-def test_channel_matchers_do_not_match_other_channels():
-    import re
-    pattern = re.compile(r"(.*,)?slack(,.*)?")
-    assert pattern.fullmatch("slack") and pattern.fullmatch("email,slack") and pattern.fullmatch("slack,email")
-    assert not pattern.fullmatch("slack-dev") and not pattern.fullmatch("noslack")
-
-
-@pytest.mark.parametrize("channels, message", [
-    ({"x": {"type": "sms"}}, "type must be one of email, pagerduty, slack, webhook, got 'sms'"),
-    ({"x": {"type": "slack"}}, "channel 'x' (slack): missing api_url"),
-    ({"x": {"type": "email", "to": "a@b.c", "smarthost": "s:25"}}, "missing from"),
-    ({"x": {"type": "webhook", "url": "http://h/", "token": "t"}}, "unknown keys ['token']"),
-    ({"bad name": {"type": "webhook", "url": "http://h/"}}, "channel name 'bad name'"),
-    ({"null": {"type": "webhook", "url": "http://h/"}}, "channel name 'null'"),
-])
-def test_bad_channels_fail_with_a_clear_message(channels, message):
-    with pytest.raises(AnsibleFilterError) as error:
-        alertmanager_config(channels)
-    assert message in str(error.value)
 
 
 def test_backup_conditions_read_the_hosts_own_figures():
