@@ -32,9 +32,6 @@ METRICS = {
     # PostgreSQL's failed attempts to archive a WAL segment over 5 minutes (postgres_exporter's
     # pg_stat_archiver): point-in-time recovery stops at the first segment that is not archived.
     'wal_archive_failures': 'increase(pg_stat_archiver_failed_count[5m])',
-    # Hours since each backup host's newest set (the runner's node_exporter textfile). A host that
-    # declares backups but never took a set, and a stack where no host exports the figures at
-    # all (node_exporter or its textfile gone), count as never: +Inf.
     # The exporters of the db and redis hosts (1 answering, 0 not); PostgreSQL's connections in
     # use as a share of max_connections.
     'postgres_up': 'pg_up',
@@ -51,6 +48,9 @@ METRICS = {
     # MLflow (mlflow_prometheus_dir): share of requests answered with a 5xx over 5 minutes.
     'mlflow_error_rate': ('sum by (job, instance, node) (rate(mlflow_http_request_total{status=~"5.."}[5m]))'
                           ' / sum by (job, instance, node) (rate(mlflow_http_request_total[5m]))'),
+    # Hours since each backup host's newest set (the runner's node_exporter textfile). A host that
+    # declares backups but never took a set, and a stack where no host exports the figures at
+    # all (node_exporter or its textfile gone), count as never: +Inf.
     'backup_age_hours': ('(time() - mlops_backup_last_success_timestamp_seconds) / 3600'
                          ' or on(instance) (mlops_backup_configured * Inf)'
                          ' or on() (absent(mlops_backup_configured) * Inf)'),
@@ -58,7 +58,6 @@ METRICS = {
 SEVERITIES = ('critical', 'warning', 'info')
 _CONDITION = re.compile(r'^\s*([a-z_][a-z0-9_]*)\s*(>=|<=|==|!=|>|<)\s*(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)\s*$')
 _ALERT_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
-_CHANNEL_NAME = re.compile(r'^[A-Za-z0-9_-]+$')
 _DURATION = re.compile(r'^([0-9]+(ms|s|m|h|d|w|y))+$')
 # Where the value was measured, as a person reads it: the inventory host of a probe (node), the
 # server an exporter watches (PostgreSQL's host:port), the model a drift job pushed figures for,
