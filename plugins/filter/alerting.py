@@ -61,8 +61,9 @@ _ALERT_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 _DURATION = re.compile(r'^([0-9]+(ms|s|m|h|d|w|y))+$')
 # Where the value was measured, as a person reads it: the inventory host of a probe (node), the
 # server an exporter watches (PostgreSQL's host:port), the model a drift job pushed figures for,
-# else the scraped instance.
-_WHERE = '{{ or $labels.node $labels.server $labels.model $labels.instance }}'
+# else the scraped instance. The notifications (alertmanager_config) name it the same way.
+WHERE_LABELS = ('node', 'server', 'model', 'instance')
+_WHERE = '{{ or ' + ' '.join(f'$labels.{label}' for label in WHERE_LABELS) + ' }}'
 _ALERT_KEYS = {'name', 'condition', 'severity', 'channels', 'for', 'summary', 'description'}
 
 

@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.efficientai.mlops.plugins.filter.alerting import WHERE_LABELS
 
 # Settings per channel type: (required, optional, secret) keys.
 CHANNEL_TYPES = {
@@ -33,7 +34,7 @@ _TITLE = ('[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firin
           '{{ .CommonLabels.alertname }}{{ with .CommonLabels.severity }} ({{ . }}){{ end }}')
 _BODY = ('{{ range .Alerts }}{{ .Status | toUpper }}: {{ .Annotations.summary }}\n{{ .Annotations.description }}\n'
          '{{ with .Annotations.runbook_url }}Runbook: {{ . }}\n{{ end }}{{ end }}')
-_WHERE = '{{ or .CommonLabels.node .CommonLabels.server .CommonLabels.model .CommonLabels.instance "efficientai.mlops" }}'
+_WHERE = '{{ or ' + ' '.join(f'.CommonLabels.{label}' for label in WHERE_LABELS) + ' "efficientai.mlops" }}'
 CONTENT = {
     'slack': {'title': _TITLE, 'text': _BODY},
     'email': {'headers': {'Subject': _TITLE}, 'text': _BODY},
