@@ -48,14 +48,19 @@ class CommandLines:
         return any(container_id in groups for container_id in self.ids)
 
     def _sample(self):
+        judged = set()  # (pid, command line) seen before: its cgroup is not read again every pass
         while not self._stop.is_set():
             for pid in filter(str.isdigit, os.listdir("/proc")):
                 try:
                     with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                        line = cmdline.read().replace(b"\0", b" ").decode(errors="replace").strip()
+                        raw = cmdline.read()
                 except OSError:
                     continue
-                if line and line not in self.lines and self._ours(pid, line):
+                if not raw or (pid, raw) in judged:
+                    continue
+                judged.add((pid, raw))
+                line = raw.replace(b"\0", b" ").decode(errors="replace").strip()
+                if line and self._ours(pid, line):
                     self.lines.add(line)
             time.sleep(self.interval)
 

@@ -182,8 +182,13 @@ class MlflowClient:
 
 
 class RunLogger(threading.Thread):
-    """Logs runs through the front in a loop until stopped; keeps every failure and when each
-    logged run was begun and finished (epoch seconds)."""
+    """Logs runs through the front in a loop until stopped, PAUSE seconds apart; keeps every
+    failure and when each logged run was begun and finished (epoch seconds)."""
+
+    # Steady traffic, not a load test: MLflow checks the password of every request (scrypt, about
+    # 0.2 s of CPU each here), so without a pause the client kept both tracking hosts busy on most
+    # of the test bed's two cores, slowing every other lane of make test.
+    PAUSE = 1.0
 
     def __init__(self, client, experiment_id):
         super().__init__(daemon=True)
@@ -200,8 +205,8 @@ class RunLogger(threading.Thread):
                 self.spans.append((begun, time.time()))
             except (urllib.error.URLError, OSError, ValueError) as error:
                 self.failures.append(f"step {step}: {error!r}")
-                time.sleep(0.2)  # a refused request returns at once: do not spin
             step += 1
+            self.stopping.wait(self.PAUSE)
 
     def stop(self):
         self.stopping.set()
