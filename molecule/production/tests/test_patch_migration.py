@@ -48,7 +48,6 @@ apt-mark hold ca-certificates >/dev/null
 """
 
 
-
 def version(host):
     return host.check_output(f"dpkg-query -W -f='${{Version}}' {PACKAGE}")
 
