@@ -96,6 +96,7 @@ def test_no_run_is_written_while_the_schema_migrates_and_debian_updates_are_take
         for node in (host, other):
             assert node.file(MARKER).content_string.strip() == RELEASE
             assert version(node) == "1.1"
+            assert node.service("mlflow").is_running
         # The pre-patch backup set came first.
         assert set(db.check_output("ls /var/backups/efficientai").split()) - sets_before
 
