@@ -102,14 +102,15 @@ def _check_severity_channels(severity_channels, channels):
 
 
 def alert_rules(alerts, channels=None, metrics=None, default_for='5m', group='mlops', runbook_url='',
-                severity_channels=None):
+                severity_channels=None, routed_severities=()):
     """Return a Prometheus rule file (as data) for the alerts.
 
     channels: the notification channels by name; when given, every channel an alert
     names must be one of them. metrics: extra or overriding metric names -> PromQL.
     runbook_url: when set, each alert's annotation runbook_url is it with #<alert name>.
     severity_channels: severity -> channel names, for the alerts that set no `channels`
-    (an alert's own list, even empty, wins)."""
+    (an alert's own list, even empty, wins). routed_severities: the severities whose alerts
+    must reach at least one channel (a production stack's critical alerts must wake someone)."""
     if not isinstance(alerts, list):
         raise AnsibleFilterError(f'alert_rules expects a list of alerts, got {type(alerts).__name__}')
     severity_channels = severity_channels or {}
@@ -142,6 +143,10 @@ def alert_rules(alerts, channels=None, metrics=None, default_for='5m', group='ml
             if channels is not None and channel not in channels:
                 raise _alert_error(index, alert, f'channel {channel!r} is not defined; defined channels: '
                                                  f'{", ".join(sorted(channels)) or "none"}')
+        if not wanted and severity in routed_severities:
+            raise _alert_error(index, alert, f'a {severity} alert must reach a person (routed_severities), but it goes '
+                                             f'to no channel: drop its empty channels or name some, and give '
+                                             f'severity_channels.{severity} the channels of its severity')
         duration = str(alert.get('for', default_for))
         if not _DURATION.match(duration):
             raise _alert_error(index, alert, f"'for' must be a Prometheus duration such as 5m, got {duration!r}")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.efficientai.mlops.plugins.filter.alerting import WHERE_LABELS
+from ansible_collections.efficientai.mlops.plugins.test.strong_password import example_secret
 
 # Settings per channel type: (required, optional, secret) keys.
 CHANNEL_TYPES = {
@@ -26,6 +27,8 @@ NULL_RECEIVER = 'null'
 _CHANNEL_NAME = re.compile(r'^[A-Za-z0-9_-]+$')
 _URL_KEYS = {'slack': 'api_url', 'pagerduty': 'url', 'webhook': 'url'}
 _ADDRESS = re.compile(r'^[^@\s,]+@[^@\s,]+$')
+# Names reserved for documentation (RFC 2606): a notification sent there reaches nobody.
+_PLACEHOLDER_DOMAIN = re.compile(r'(^|\.)(example\.(com|net|org)|example|invalid|test)\.?$', re.IGNORECASE)
 
 # What a person reads, in Alertmanager's Go templates: a title with the state, the alert and its
 # severity; then per alert its summary, its description (the value and where: see the
@@ -81,7 +84,33 @@ def _check_values(variable, name, kind, settings, secret):
                                           '(a value that is not shown: a secret)')
 
 
-def _receiver(variable, name, channel):
+def _destinations(kind, settings):
+    """(key, host or mail domain) of every place the channel sends to."""
+    if kind in _URL_KEYS and _URL_KEYS[kind] in settings:
+        yield _URL_KEYS[kind], urlsplit(str(settings[_URL_KEYS[kind]])).hostname or ''
+    if kind == 'email':
+        yield 'smarthost', str(settings['smarthost']).rpartition(':')[0]
+        for key in ('to', 'from'):
+            for address in str(settings[key]).split(','):
+                yield key, address.strip().rpartition('@')[2]
+
+
+def _check_placeholders(variable, name, kind, settings, secret):
+    """Refuse the example inventory's placeholders: a reserved domain or a value of the public
+    example vault means the notifications reach nobody (or anybody)."""
+    for key, where in _destinations(kind, settings):
+        if _PLACEHOLDER_DOMAIN.search(where):
+            shown = 'a value that is not shown (a secret)' if key in secret else repr(where)
+            raise _fail(variable, name, kind, f'{key} points to {shown}, a domain reserved for examples: set your '
+                                              f'own, or mlops_allow_example_secrets: true for a throwaway test stack')
+    for key in secret:
+        if key in settings and example_secret(str(settings[key])):
+            raise _fail(variable, name, kind, f'{key} is a value of the example vault, whose password is public: '
+                                              f'replace it with your own secret (ansible-vault encrypt_string), or '
+                                              f'set mlops_allow_example_secrets: true for a throwaway test stack')
+
+
+def _receiver(variable, name, channel, allow_examples):
     if not isinstance(channel, dict):
         raise AnsibleFilterError(f'{variable}: channel {name!r} must be a dict, got {type(channel).__name__}')
     kind = channel.get('type')
@@ -89,13 +118,17 @@ def _receiver(variable, name, channel):
         raise AnsibleFilterError(f'{variable}: channel {name!r}: type must be one of '
                                  f'{", ".join(sorted(CHANNEL_TYPES))}, got {kind!r}')
     required, optional, secret = CHANNEL_TYPES[kind]
-    settings = {key: value for key, value in channel.items() if key != 'type'}
+    # An optional setting left empty (an inventory's "{{ smtp_ca_file | default('') }}") is unset.
+    settings = {key: value for key, value in channel.items()
+                if key != 'type' and (key in required or value not in (None, ''))}
     unknown = set(settings) - set(required) - set(optional) - {'send_resolved'}
     missing = [key for key in required if settings.get(key) in (None, '')]
     if unknown or missing:
         problems = [f'missing {", ".join(missing)}' if missing else '', f'unknown keys {sorted(unknown)}' if unknown else '']
         raise _fail(variable, name, kind, '; '.join(filter(None, problems)) + f'; {kind} takes {", ".join(required + optional)}')
     _check_values(variable, name, kind, settings, secret)
+    if not allow_examples:
+        _check_placeholders(variable, name, kind, settings, secret)
     config = {'send_resolved': bool(settings.pop('send_resolved', True)), **CONTENT[kind]}
     if kind == 'webhook' and 'bearer_token' in settings:
         config['http_config'] = {'authorization': {'type': 'Bearer', 'credentials': settings.pop('bearer_token')}}
@@ -106,10 +139,11 @@ def _receiver(variable, name, channel):
 
 
 def alertmanager_config(channels, group_by=None, group_wait='30s', group_interval='5m', repeat_interval='4h',
-                        variable='alertmanager_config'):
+                        variable='alertmanager_config', allow_examples=False):
     """Return an Alertmanager configuration (as data): one receiver per channel, and a
     route per channel that takes every alert whose `channels` label names it. Messages
-    start with `variable`, the name the channels have for the user."""
+    start with `variable`, the name the channels have for the user. Placeholders (reserved
+    example domains, the example vault's values) are refused unless allow_examples."""
     if not isinstance(channels, dict):
         raise AnsibleFilterError(f'alertmanager_config expects a dict of channels, got {type(channels).__name__}')
     receivers, routes = [{'name': NULL_RECEIVER}], []
@@ -117,7 +151,7 @@ def alertmanager_config(channels, group_by=None, group_wait='30s', group_interva
         if not _CHANNEL_NAME.match(str(name)) or name == NULL_RECEIVER:
             raise AnsibleFilterError(f'{variable}: channel name {name!r} must be letters, digits, _ or - '
                                      f'(and not {NULL_RECEIVER!r})')
-        receivers.append(_receiver(variable, name, channels[name]))
+        receivers.append(_receiver(variable, name, channels[name], allow_examples))
         routes.append({'receiver': name, 'matchers': [f'channels=~"(.*,)?{name}(,.*)?"'], 'continue': True})
     return {
         'route': {

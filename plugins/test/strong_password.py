@@ -51,6 +51,9 @@ EXAMPLE_SECRETS = {
     '736bf757c4edd33da37b203b3a6104f4589c6fd05ebab97d16a3f9bd9c571065': 'vault_postgres_monitoring_password',
     'e5b5e89b6e98a84e7cd526c0131fc44349acea89ba12646b85c686f744184294': 'vault_proxy_bentoml_password',
     '7066971c822a798ceba49987554315ebbce3517c9b1047066844680b8cf498fa': 'vault_proxy_dashboard_password',
+    'a5079722ff77fd59942105deaac42dde04039eb3d286c494c35bb5c61c825dfc': 'vault_pagerduty_routing_key',
+    'f5c388734d28087b33b453e43c4383711da5a9948dcbb607b7bdbebc176ab7d8': 'vault_slack_webhook_url',
+    'da29e58cf22663c28164f5bc0770431605a7b942a9551bcc56a4337ae9fd196e': 'vault_smtp_password',
 }
 
 

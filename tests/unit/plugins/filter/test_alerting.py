@@ -88,6 +88,19 @@ def test_bad_alerts_fail_with_a_clear_message(alert, message):
     assert message in str(error.value)
 
 
+def test_routed_severities_refuse_an_alert_that_reaches_nobody():
+    alerts = [{"name": "db_down", "condition": "postgres_up < 1", "severity": "critical"},
+              {"name": "drift", "condition": "drift_score > 0.8", "severity": "warning"}]
+    routed = alert_rules(alerts, channels=CHANNELS, severity_channels={"critical": ["pagerduty"]},
+                         routed_severities=["critical"])["groups"][0]["rules"]
+    assert [rule["labels"]["channels"] for rule in routed] == ["pagerduty", ""]
+    for severity_channels, extra in (({}, {}), ({"critical": ["pagerduty"]}, {"channels": []})):
+        with pytest.raises(AnsibleFilterError) as error:
+            alert_rules([dict(alerts[0], **extra), alerts[1]], channels=CHANNELS, severity_channels=severity_channels,
+                        routed_severities=["critical"])
+        assert "alerts[0] (db_down): a critical alert must reach a person" in str(error.value)
+
+
 def test_duplicate_names_fail():
     with pytest.raises(AnsibleFilterError, match="alerts\\[1\\] \\(a\\): the name is used by another alert"):
         alert_rules([{"name": "a", "condition": "drift_score > 1"}, {"name": "a", "condition": "drift_score > 2"}])

@@ -25,7 +25,7 @@ AMTOOL = shutil.which(pathlib.Path(__file__).resolve().parents[4] / ".cache" / "
 
 
 def test_each_channel_gets_a_receiver_and_a_route():
-    config = alertmanager_config(CHANNELS, group_wait="1s", group_interval="2s", repeat_interval="1h")
+    config = alertmanager_config(CHANNELS, group_wait="1s", group_interval="2s", repeat_interval="1h", allow_examples=True)
     route = config["route"]
     assert route["receiver"] == "null"
     assert (route["group_wait"], route["group_interval"], route["repeat_interval"]) == ("1s", "2s", "1h")
@@ -46,7 +46,7 @@ def test_each_channel_gets_a_receiver_and_a_route():
 
 
 def test_notifications_carry_the_alert_where_the_value_and_the_runbook():
-    receivers = {r["name"]: r for r in alertmanager_config(CHANNELS)["receivers"]}
+    receivers = {r["name"]: r for r in alertmanager_config(CHANNELS, allow_examples=True)["receivers"]}
     slack, email, pagerduty = (receivers[name][f"{name}_configs"][0] for name in ("slack", "email", "pagerduty"))
     for body in (slack["text"], email["text"], pagerduty["details"]["firing"]):
         assert all(part in body for part in (".Annotations.summary", ".Annotations.description", ".Annotations.runbook_url"))
@@ -55,7 +55,7 @@ def test_notifications_carry_the_alert_where_the_value_and_the_runbook():
     assert re.findall(r"}}(\w+){{", pagerduty["severity"]) == ["critical", "warning", "info"]
     assert ".CommonLabels.node" in pagerduty["source"]
     # A channel's own settings win.
-    own = alertmanager_config({"s": dict(CHANNELS["slack"], text="{{ .CommonAnnotations.summary }}")})
+    own = alertmanager_config({"s": dict(CHANNELS["slack"], text="{{ .CommonAnnotations.summary }}")}, allow_examples=True)
     assert own["receivers"][1]["slack_configs"][0]["text"] == "{{ .CommonAnnotations.summary }}"
 
 
@@ -99,12 +99,46 @@ def test_secrets_are_not_shown_in_messages(channel):
     assert "s3cret" not in str(error.value) and "not shown" in str(error.value)
 
 
+# Example vault values (plugins/test/strong_password.py): the routing key and Slack URL of the
+# shipped production inventory.
+EXAMPLE_ROUTING_KEY = "e93c6f0d1a2b47c58d9e0f1a2b3c4d5e"
+EXAMPLE_SLACK_URL = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+
+
+@pytest.mark.parametrize("channel, message", [
+    (CHANNELS["email"], "channel 'x' (email): smarthost points to 'smtp.example.com', a domain reserved for examples"),
+    (dict(CHANNELS["email"], smarthost="smtp.corp.internal:587"), "to points to 'example.com'"),
+    (dict(CHANNELS["email"], smarthost="mx:25", to="oncall@corp.internal", **{"from": "am@mail.test"}),
+     "from points to 'mail.test'"),
+    ({"type": "webhook", "url": "https://alerts.invalid/hook"}, "url points to 'alerts.invalid'"),
+    ({"type": "slack", "api_url": "https://hooks.example.org/T0"}, "api_url points to a value that is not shown"),
+    ({"type": "pagerduty", "routing_key": EXAMPLE_ROUTING_KEY}, "routing_key is a value of the example vault"),
+    ({"type": "slack", "api_url": EXAMPLE_SLACK_URL}, "api_url is a value of the example vault"),
+])
+def test_placeholders_are_refused_unless_a_test_stack_opts_in(channel, message):
+    with pytest.raises(AnsibleFilterError) as error:
+        alertmanager_config({"x": channel})
+    assert message in str(error.value) and "mlops_allow_example_secrets" in str(error.value)
+    assert "T00000000" not in str(error.value) and EXAMPLE_ROUTING_KEY not in str(error.value)
+    assert alertmanager_config({"x": channel}, allow_examples=True)["receivers"][1]["name"] == "x"
+
+
+def test_real_destinations_pass_and_empty_optional_settings_are_unset():
+    email = {"type": "email", "to": "oncall@corp.internal", "from": "am@corp.internal", "smarthost": "smtp.corp.internal:587",
+             "ca_file": "", "auth_username": None}
+    config = alertmanager_config({"mail": email, "hook": {"type": "webhook", "url": "https://hooks.examples.com/x"}})
+    receivers = {r["name"]: r for r in config["receivers"]}
+    assert "tls_config" not in receivers["mail"]["email_configs"][0]
+    assert "auth_username" not in receivers["mail"]["email_configs"][0]
+    assert receivers["hook"]["webhook_configs"][0]["url"] == "https://hooks.examples.com/x"
+
+
 @pytest.mark.skipif(AMTOOL is None, reason="no amtool: run tools/prometheus-tools (Debian's prometheus-alertmanager)")
 def test_amtool_accepts_the_configuration(tmp_path):
     (tmp_path / "smtp-ca.crt").write_text("")
     channels = dict(CHANNELS, email=dict(CHANNELS["email"], ca_file=str(tmp_path / "smtp-ca.crt")))
     path = tmp_path / "alertmanager.yml"
-    path.write_text(yaml.safe_dump(alertmanager_config(channels)))
+    path.write_text(yaml.safe_dump(alertmanager_config(channels, allow_examples=True)))
     result = subprocess.run([AMTOOL, "check-config", str(path)], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "SUCCESS" in result.stdout, result.stdout + result.stderr
     assert "5 receivers" in result.stdout, result.stdout
