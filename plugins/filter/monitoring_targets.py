@@ -92,6 +92,35 @@ def stack_services(groups, hostvars, ca_path=''):
     return services
 
 
+# The UI a person opens for a service, by the start of its name, where it is not the root of
+# its port (Airflow's health target is below its UI; BentoML's API page is its root).
+_UI_NAMES = {'mlflow-artifacts': None, 'mlflow': 'MLflow', 'airflow': 'Airflow', 'bentoml': 'BentoML'}
+
+
+def dashboard_links(services, extra=None):
+    """Return [{name, url}] for the dashboard: the web UI of each HTTP service of `services`
+    (the root of its target's port; artifacts servers and TCP services have none), then the
+    `extra` links ({name, url}) as given."""
+    if not isinstance(services, list):
+        raise AnsibleFilterError(f'dashboard_links expects a list of services, got {type(services).__name__}')
+    links = []
+    for service in services:
+        prefix = next((key for key in _UI_NAMES if str(service.get('name', '')).startswith(key)), None)
+        if service.get('kind') == 'tcp' or prefix is None or _UI_NAMES[prefix] is None:
+            continue
+        target = urlsplit(service['target'])
+        suffix = str(service['name'])[len(prefix):].lstrip('-')
+        if suffix.isdigit():
+            continue  # another replica of the same UI
+        label = f"{_UI_NAMES[prefix]} {suffix}".strip() + (f" ({service['node']})" if service.get('node') else '')
+        links.append({'name': label, 'url': f'{target.scheme}://{target.netloc}/'})
+    for index, link in enumerate(extra or []):
+        if not isinstance(link, dict) or not link.get('name') or urlsplit(str(link.get('url', ''))).scheme not in ('http', 'https'):
+            raise AnsibleFilterError(f'dashboard_links: extra[{index}] must be {{name, url}} with an http(s) url, got {link!r}')
+        links.append({'name': str(link['name']), 'url': str(link['url'])})
+    return links
+
+
 def host_targets(hosts, hostvars, listen_var, default_listen):
     """Return 'address:port' of a listener on each host: the port of the host's listen
     address variable (listen_var) or of default_listen."""
@@ -175,4 +204,5 @@ class FilterModule:
             "stack_services": stack_services,
             "host_targets": host_targets,
             "scrape_configs": scrape_configs,
+            "dashboard_links": dashboard_links,
         }

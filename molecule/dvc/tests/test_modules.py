@@ -50,7 +50,7 @@ def test_remote_refused_by_dvc_is_a_clear_error(host, run_playbook):
 
 def test_site_cache_in_var_tmp_is_refused(host, run_playbook):
     rc, _results, output = run_playbook("converge.yml", {"dvc_site_cache_dir": "/var/tmp/dvc"})
-    assert rc != 0 and "dvc_site_cache_dir" in output and "world-writable" in output
+    assert rc != 0 and "dvc_site_cache_dir is '/var/tmp/dvc', but /var/tmp/dvc does not exist in the world-writable /var/tmp" in output
 
 
 def test_unknown_owner_is_refused_before_any_change(host, run_playbook):

@@ -3,6 +3,7 @@ headless Chromium (with a screenshot kept under .cache/artifacts), and the log
 error counts as a metric."""
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -65,6 +66,10 @@ def test_page_renders_in_chromium():
     for name in ("postgresql", "redis", "prometheus", "alertmanager", "pushgateway"):
         assert f"<td>{name}</td>" in dom.stdout
     assert "20261101T020000Z" in dom.stdout
+    # A link to every UI: Prometheus's and Alertmanager's here, and the BentoML service's API page.
+    assert '<a href="http://127.0.0.1:19090/">Prometheus</a>' in dom.stdout
+    assert '<a href="http://127.0.0.1:19093/">Alertmanager</a>' in dom.stdout
+    assert re.search(r'<a href="https://[^"]+/">BentoML tlsdemo \(monitoring-db\)</a>', dom.stdout), dom.stdout
     os.makedirs(ARTIFACTS, exist_ok=True)
     screenshot = os.path.join(ARTIFACTS, "dashboard.png")
     if os.path.exists(screenshot):

@@ -1,11 +1,13 @@
 """Prometheus, Alertmanager and the exporters: running, configured from the inventory,
-every target up, and an alert that reaches a webhook and resolves."""
+every target up, an alert that reaches every channel and resolves, and playbooks/alert_test.yml."""
 
 import json
+import os
+import re
 import urllib.parse
 import urllib.request
 
-from conftest import PROMETHEUS, PUSHGATEWAY, get_json, query, wait_for
+from conftest import PROMETHEUS, PUSHGATEWAY, REPO, get_json, query, wait_for
 
 testinfra_hosts = ["monitoring-server"]
 
@@ -169,3 +171,27 @@ def test_the_probe_verifies_the_certificate():
     assert probe("https://127.0.0.1:19140/readyz") == {"probe_success": "1", "probe_http_ssl": "1"}
     # The certificate names 127.0.0.1 and monitoring-db, not localhost: the probe fails.
     assert probe("https://localhost:19140/readyz")["probe_success"] == "0"
+
+
+ALERT_TEST = os.path.join(REPO, "playbooks", "alert_test.yml")
+
+
+def test_alert_test_reports_each_channel_delivered(webhook, mail, run_playbook):
+    result = run_playbook(ALERT_TEST)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    for channel, kind in (("test-email", "email"), ("test-pagerduty", "pagerduty"), ("test-slack", "slack"),
+                          ("test-webhook", "webhook")):
+        assert re.search(rf"{channel} +{kind} +delivered", output), output[-3000:]
+    # What the channels received is the test alert, and it is resolved when the run ends.
+    assert webhook.alerts("mlops_alert_test", "firing") and webhook.posts("/slack", "mlops_alert_test")
+    assert webhook.posts("/pagerduty", "mlops_alert_test") and mail.mails("mlops_alert_test")
+    assert wait_for("the test alert resolved", lambda: webhook.alerts("mlops_alert_test", "resolved"), timeout=30)
+
+
+def test_alert_test_names_the_channels_that_did_not_deliver(run_playbook):
+    # No sinks run: every channel fails to connect.
+    result = run_playbook(ALERT_TEST, {"monitoring_alert_test_timeout": 5})
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "Not delivered: test-email, test-pagerduty, test-slack, test-webhook (monitoring_channels)" in output, output[-3000:]

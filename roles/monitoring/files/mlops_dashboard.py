@@ -216,7 +216,7 @@ class Dashboard:
                 'services': results, 'alerts': alerts, 'backup': newest_backup(self.config.get('backup_glob')),
                 'backups': backups,
                 'log_errors': log_errors, 'log_window_minutes': self.window // 60, 'problems': problems,
-                'updated': time.time()}
+                'links': self.config.get('links') or [], 'updated': time.time()}
 
     def run_refresher(self):
         while True:
@@ -280,6 +280,8 @@ def render_page(snap, title, refresh):
         f'{cell("yes" if b["verified"] else "no")}{cell("ok" if b["last_run_ok"] else "failed")}</tr>'
         for b in snap.get('backups', [])) or '<tr><td colspan="4">no backup host reports to Prometheus</td></tr>'
     problems = ''.join(f'<p class="problem">{html.escape(p)}</p>' for p in snap['problems'])
+    links = ' &middot; '.join(f'<a href="{html.escape(link["url"], quote=True)}">{html.escape(link["name"])}</a>'
+                              for link in snap.get('links', []))
     updated = time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(snap['updated'])) if snap['updated'] else 'never'
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="{int(refresh)}">
@@ -297,6 +299,7 @@ tr.critical {{ background: #f5b5b5; }} tr.warning {{ background: #fbe3a8; }}
 <h1>{html.escape(title)}</h1>
 <p class="overall">Stack: <strong id="overall">{html.escape(snap['status'].upper())}</strong>
  &middot; updated {updated}</p>{problems}
+<nav id="links">{links}</nav>
 <h2>Services</h2>
 <table id="services"><tr><th>Service</th><th>Node</th><th>Check</th><th>State</th><th>Detail</th>
 <th>Errors ({snap.get('log_window_minutes', '-')} min)</th></tr>{rows}</table>

@@ -4,7 +4,8 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.efficientai.mlops.plugins.filter.monitoring_targets import host_targets, scrape_configs, stack_services
+from ansible_collections.efficientai.mlops.plugins.filter.monitoring_targets import (
+    dashboard_links, host_targets, scrape_configs, stack_services)
 
 GROUPS = {
     "all": ["t1", "s1", "o1", "db1"],
@@ -160,3 +161,21 @@ def test_a_job_mixing_http_and_https_fails():
     hostvars = dict(TLS_HOSTVARS, t2={"ansible_host": "10.0.0.22", "mlflow_prometheus_dir": "/m"})
     with pytest.raises(AnsibleFilterError, match="the 'mlflow' services mix HTTP and HTTPS"):
         scrape_configs(stack_services(TLS_GROUPS, hostvars, ca_path=CA))
+
+
+def test_dashboard_links_lead_to_each_ui_once_per_host():
+    hostvars = dict(HOSTVARS, t1=dict(HOSTVARS["t1"], mlflow_replicas=2, mlflow_tls=True, mlflow_artifacts_server=True))
+    links = dashboard_links(stack_services(GROUPS, hostvars), extra=[{"name": "Prometheus", "url": "http://10.0.0.40:9090/"}])
+    assert links == [
+        {"name": "MLflow (t1)", "url": "https://10.0.0.11:5001/"},
+        {"name": "BentoML iris (s1)", "url": "http://s1:3000/"},
+        {"name": "BentoML fraud (s1)", "url": "http://s1:3001/"},
+        {"name": "Airflow (o1)", "url": "http://orch.internal:8080/"},
+        {"name": "Prometheus", "url": "http://10.0.0.40:9090/"},
+    ]
+
+
+@pytest.mark.parametrize("extra", [[{"name": "UI"}], [{"name": "UI", "url": "ftp://h/"}], ["http://h/"]])
+def test_dashboard_links_refuse_a_link_without_a_web_url(extra):
+    with pytest.raises(AnsibleFilterError, match=r"extra\[0\] must be \{name, url\}"):
+        dashboard_links([], extra=extra)

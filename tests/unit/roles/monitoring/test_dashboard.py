@@ -111,6 +111,15 @@ def test_page_escapes_what_services_say():
     assert '<tr class="down">' in page
 
 
+def test_page_links_every_ui():
+    snap = {"status": "ok", "updated": 0, "problems": [], "backup": None, "log_errors": {}, "alerts": [], "services": [],
+            "links": [{"name": "MLflow", "url": "https://mlops.example.internal/"},
+                      {"name": "Air<flow>", "url": 'https://h:8443/"><script>'}]}
+    page = mlops_dashboard.render_page(snap, "Stack", 15)
+    assert '<nav id="links"><a href="https://mlops.example.internal/">MLflow</a> &middot; ' in page
+    assert '<a href="https://h:8443/&quot;&gt;&lt;script&gt;">Air&lt;flow&gt;</a></nav>' in page
+
+
 @pytest.fixture
 def served(fake_http, tmp_path):
     """A dashboard with one service up (the fake server), one down, and a fake Alertmanager."""
@@ -124,6 +133,7 @@ def served(fake_http, tmp_path):
         "services": [{"name": "mlflow", "node": "t1", "kind": "http", "target": fake_http.url + "/health"},
                      {"name": "redis", "node": "r1", "kind": "tcp", "target": "127.0.0.1:1"}],
         "logs": {"source": "files", "log_dir": str(tmp_path / "logs")},
+        "links": [{"name": "MLflow", "url": fake_http.url + "/"}],
     }
     dashboard = mlops_dashboard.Dashboard(config)
     dashboard.refresh()
@@ -146,6 +156,7 @@ def test_health_is_json_with_each_service(served):
     assert data["status"] == "degraded"
     assert [(s["name"], s["status"]) for s in data["services"]] == [("mlflow", "OK"), ("redis", "DOWN")]
     assert data["alerts"][0]["name"] == "model_drift"
+    assert [link["name"] for link in data["links"]] == ["MLflow"]
 
 
 def test_metrics_and_page(served):
