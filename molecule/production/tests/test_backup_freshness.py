@@ -99,6 +99,11 @@ def test_the_stack_rules_read_live_figures_fire_on_trouble_and_name_the_host(hos
     assert labelled("pg_up") == {(host_name("db"), 1.0)}
     assert labelled("redis_up") == {(host_name("ops"), 1.0)}
     assert labelled("max(pg_settings_max_connections) by (node)") and labelled("sum(pg_stat_activity_count) by (node)")
+    # The exporter's login is in pg_monitor: it sizes every database, although CONNECT on them is
+    # revoked from PUBLIC.
+    sizes = prometheus_get(host, "/api/v1/query", query="pg_database_size_bytes")["result"]
+    sized = {sample["metric"]["datname"] for sample in sizes}
+    assert sized >= {"mlflow", "mlflow_auth", "airflow"}, sized
     expiry = dict(labelled("min by (node) ((probe_ssl_earliest_cert_expiry - time()) / 86400)"))
     assert set(expiry) >= {host_name("tracking-1"), host_name("serving")}, expiry
     assert all(days > 21 for days in expiry.values()), expiry
