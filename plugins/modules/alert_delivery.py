@@ -85,11 +85,13 @@ table:
   elements: str
 """
 
+import collections
 import datetime
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.efficientai.mlops.plugins.module_utils._table import align
 from ansible_collections.efficientai.mlops.plugins.module_utils.rest import RestClient, RestError
 
 ALERT_NAME = 'mlops_alert_test'
@@ -117,9 +119,7 @@ def notification_counters(metrics_text):
 def channel_results(channels, before, after):
     """A result per channel (in name order) from the counters before and after. Channels of one
     type share its counters: they are delivered when it succeeded at least once per channel."""
-    per_type = {}
-    for kind in channels.values():
-        per_type[kind] = per_type.get(kind, 0) + 1
+    per_type = collections.Counter(channels.values())
     results = []
     for name in sorted(channels):
         kind = channels[name]
@@ -133,13 +133,10 @@ def channel_results(channels, before, after):
 
 
 def format_table(results):
-    width = max([len(r['name']) for r in results] + [7])
-    lines = [f"{'channel':<{width}}  {'type':<9}  result"]
-    for r in results:
-        detail = (f" ({r['failed']} failed requests{' of its type' if r['shared'] else ''}: see Alertmanager's journal)"
-                  if r['failed'] and r['status'] != 'delivered' else '')
-        lines.append(f"{r['name']:<{width}}  {r['type']:<9}  {r['status']}{detail}")
-    return lines
+    rows = [(r['name'], r['type'], r['status'] + (
+        f" ({r['failed']} failed requests{' of its type' if r['shared'] else ''}: see Alertmanager's journal)"
+        if r['failed'] and r['status'] != 'delivered' else '')) for r in results]
+    return align(('channel', 'type', 'result'), rows)
 
 
 class AlertDelivery:

@@ -5,7 +5,6 @@ loopback from the controller."""
 import json
 import os
 import sys
-import time
 import urllib.parse
 import urllib.request
 
@@ -16,6 +15,8 @@ REPO = os.path.dirname(os.path.dirname(SCENARIO_DIR))
 sys.path.insert(0, os.path.join(REPO, "molecule", "_shared"))
 from alert_sinks import MailSink, Receiver  # noqa: E402  pylint: disable=wrong-import-position
 from playbook_run import ansible_playbook  # noqa: E402  pylint: disable=wrong-import-position
+# The tests import wait_for from here.
+from polling import wait_for  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 
 PROMETHEUS = "http://127.0.0.1:19090"
 PUSHGATEWAY = "http://127.0.0.1:19091"
@@ -33,18 +34,6 @@ def json_when(url, accept):
     """The JSON document at url if accept(document) holds, else None (a probe for wait_for)."""
     document = get_json(url)
     return document if accept(document) else None
-
-
-def wait_for(what, probe, timeout=90, interval=1):
-    """Call probe() until it returns something true; fail with the last value."""
-    deadline = time.time() + timeout
-    value = None
-    while time.time() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}; last value: {value!r}")
 
 
 def query(promql):

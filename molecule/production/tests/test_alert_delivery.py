@@ -15,6 +15,7 @@ from conftest import REPO, host_name, scheduler_health
 
 sys.path.insert(0, os.path.join(REPO, "molecule", "_shared"))
 from alert_sinks import MailSink, Receiver, readable  # noqa: E402  pylint: disable=wrong-import-position
+from polling import wait_for  # noqa: E402  pylint: disable=wrong-import-position
 
 testinfra_hosts = [f"ansible://{host_name('ops')}"]
 POSTGRES = "postgresql@15-main"
@@ -22,16 +23,6 @@ POSTGRES = "postgresql@15-main"
 FIRING_WITHIN = 240
 # A scrape and an evaluation, then Alertmanager's group_interval (1m in the production inventory).
 RESOLVED_WITHIN = 180
-
-
-def wait_for(what, probe, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(2)
-    raise AssertionError(f"no {what} within {timeout} s")
 
 
 @pytest.fixture(scope="module")

@@ -49,7 +49,7 @@ def test_the_alert_is_posted_for_every_channel_then_resolved(run_module, fake_ht
     assert fired["labels"] == {"alertname": "mlops_alert_test", "severity": "info", "channels": "chat,mail", "node": "ops-1"}
     assert fired["endsAt"] > fired["startsAt"] and resolved["endsAt"] <= fired["endsAt"]
     assert resolved["labels"] == fired["labels"]
-    assert result["table"][1:] == ["chat     slack      delivered", "mail     email      delivered"]
+    assert result["table"][1:] == ["chat     slack  delivered", "mail     email  delivered"]
 
 
 def test_a_channel_that_never_delivers_is_reported_after_the_timeout(run_module, fake_http):
