@@ -9,7 +9,7 @@ import concurrent.futures
 import re
 import time
 
-from conftest import host_name, run_playbook
+from conftest import host_name, recaps, run_playbook
 
 testinfra_hosts = [f"ansible://{host_name('ops')}"]
 ROOT = "/var/backups/efficientai"
@@ -80,6 +80,8 @@ def test_a_restore_stops_airflow_and_the_scheduled_backups(host, templated, airf
     port = templated("postgres_port")
     taken = run_playbook("backup.yml")
     assert taken.returncode == 0, (taken.stdout + taken.stderr)[-3000:]
+    # Sets are taken where the backups are deployed (group backup), and nowhere else.
+    assert sorted(recaps(taken.output)) == sorted(templated("groups['backup']")), taken.output[-3000:]
     sets = backup_sets(db)
     oids = {name: database_oid(db, port, name) for name in ("airflow", "mlflow")}
     units = {each: airflow_units(each) for each in (host, worker)}
@@ -123,3 +125,11 @@ def test_a_restore_stops_airflow_and_the_scheduled_backups(host, templated, airf
     finally:
         for each in (host, worker):
             each.run(f"rm -f {DAG_FILE}")
+
+
+def test_a_host_without_deployed_backups_is_refused_and_left_alone(host):
+    serving = host.get_host(f"ansible://{host_name('serving')}", ansible_inventory=host.backend.ansible_inventory)
+    result = run_playbook("backup.yml", "-e", f"backup_hosts={host_name('serving')}")
+    assert result.returncode != 0, result.output[-3000:]
+    assert "has no backup configuration" in result.output and "--tags backup" in result.output, result.output[-3000:]
+    assert not serving.file(ROOT).exists
