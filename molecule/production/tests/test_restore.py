@@ -80,8 +80,9 @@ def test_a_restore_stops_airflow_and_the_scheduled_backups(host, templated, airf
     port = templated("postgres_port")
     taken = run_playbook("backup.yml")
     assert taken.returncode == 0, (taken.stdout + taken.stderr)[-3000:]
-    # Sets are taken where the backups are deployed (group backup), and nowhere else.
-    assert sorted(recaps(taken.output)) == sorted(templated("groups['backup']")), taken.output[-3000:]
+    # Sets are taken where the backups are deployed (group backup), and nowhere else (localhost
+    # only checks that the group has hosts).
+    assert sorted(set(recaps(taken.output)) - {"localhost"}) == sorted(templated("groups['backup']")), taken.output[-3000:]
     sets = backup_sets(db)
     oids = {name: database_oid(db, port, name) for name in ("airflow", "mlflow")}
     units = {each: airflow_units(each) for each in (host, worker)}
