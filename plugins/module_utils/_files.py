@@ -20,18 +20,23 @@ def read_text(path):
         return None
 
 
-def write_file(path, content, mode, uid=0, gid=0):
-    """Atomically: a temporary file in the same directory, its mode and owner set before it is renamed."""
+def stage_file(path, content, mode, uid=0, gid=0):
+    """A temporary file next to `path` holding `content`, its mode and owner set: rename it into place."""
     fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=f".{os.path.basename(path)}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
             stream.write(content)
         os.chmod(temporary, mode)
         os.chown(temporary, uid, gid)
-        os.rename(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
+    return temporary
+
+
+def write_file(path, content, mode, uid=0, gid=0):
+    """Atomically: a temporary file in the same directory, its mode and owner set before it is renamed."""
+    os.rename(stage_file(path, content, mode, uid, gid), path)
 
 
 def needs_attributes(path, mode, uid, gid):

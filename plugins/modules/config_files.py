@@ -1,0 +1,214 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, EfficientAI platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: config_files
+short_description: A role's configuration files on a host in one call
+version_added: 0.4.0
+description:
+  - Writes each file of O(files) whose content differs, atomically (a temporary file in the same directory, its
+    owner and mode set before it is renamed into place), fixes the owner and mode of the others, and removes the
+    files whose O(files[].state) is C(absent).
+  - A file with a O(files[].validate) command is checked before anything is written; when one check fails, no file
+    of the call is written or removed.
+  - One module run whatever the number of files, where C(template) or C(copy) take two per file even when nothing
+    changes. The roles render the contents on the controller (C(lookup('ansible.builtin.template', ...))).
+options:
+  files:
+    description: The files.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      path:
+        description: Absolute path; its directory must exist.
+        type: path
+        required: true
+      content:
+        description: The whole content. Required unless O(files[].state=absent).
+        type: str
+      owner:
+        description: Owner of the file; empty - the user the module runs as.
+        type: str
+        default: ''
+      group:
+        description: Group of the file; empty - the primary group of the user the module runs as.
+        type: str
+        default: ''
+      mode:
+        description: Mode, octal.
+        type: str
+        default: '0644'
+      validate:
+        description:
+          - A command that checks the new content before it is written, C(%s) standing for a temporary file that
+            holds it; run without a shell. Run only when the content changes.
+        type: str
+        default: ''
+      secret:
+        description: The content is never shown in diffs.
+        type: bool
+        default: false
+      state:
+        description: C(absent) removes the file.
+        type: str
+        choices: [present, absent]
+        default: present
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+    details: One diff per changed file; a secret file's content is shown as censored.
+notes:
+  - Validation commands do not run in check mode, as with C(template).
+author:
+  - EfficientAI platform team (@efficientai)
+"""
+
+EXAMPLES = r"""
+- name: Write the units and the timers
+  efficientai.mlops.config_files:
+    files:
+      - path: /etc/systemd/system/efficientai-backup@.service
+        content: "{{ lookup('ansible.builtin.template', 'efficientai-backup@.service.j2') }}"
+      - path: /etc/systemd/system/efficientai-backup-daily.timer
+        content: "{{ lookup('ansible.builtin.template', 'efficientai-backup.timer.j2') }}"
+        validate: systemd-analyze verify %s
+      - path: /etc/systemd/system/efficientai-backup-weekly.timer
+        state: absent
+  register: backup_units
+
+- name: Reload systemd when a unit changed
+  ansible.builtin.systemd_service:
+    daemon_reload: true
+  when: backup_units is changed
+"""
+
+RETURN = r"""
+changed_paths:
+  description: Paths that were (or would be) written, fixed or removed.
+  returned: always
+  type: list
+  elements: str
+written:
+  description: Paths whose content was (or would be) written.
+  returned: always
+  type: list
+  elements: str
+removed:
+  description: Paths that were (or would be) removed.
+  returned: always
+  type: list
+  elements: str
+"""
+
+import grp
+import os
+import pwd
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.efficientai.mlops.plugins.module_utils._files import (
+    needs_attributes, owner_ids, read_text, stage_file)
+
+CENSORED = '<secret content (censored)>\n'
+
+
+def plan(module, spec):
+    """What one file needs: ('write' | 'fix' | 'remove' | None, its owner ids, its mode)."""
+    path = spec['path']
+    if not os.path.isabs(path):
+        module.fail_json(msg=f"config_files: path must be absolute (got {path!r})")
+    if spec['state'] == 'absent':
+        return ('remove' if os.path.lexists(path) else None), (None, None), None
+    if spec['content'] is None:
+        module.fail_json(msg=f"config_files: {path} needs content (or state absent)")
+    if not os.path.isdir(os.path.dirname(path)):
+        module.fail_json(msg=f"config_files: the directory of {path} does not exist")
+    if spec['validate'] and '%s' not in spec['validate']:
+        module.fail_json(msg=f"config_files: the validate command of {path} must contain %s (got {spec['validate']!r})")
+    try:
+        mode = int(spec['mode'], 8)
+    except ValueError:
+        module.fail_json(msg=f"config_files: the mode of {path} must be octal such as 0644 (got {spec['mode']!r})")
+    ids = owner_ids(module, spec['owner'] or pwd.getpwuid(os.geteuid()).pw_name,
+                    spec['group'] or grp.getgrgid(os.getegid()).gr_name, f"config_files {path}")
+    old = read_text(path)
+    if old != spec['content']:
+        return 'write', ids, mode
+    return ('fix' if needs_attributes(path, mode, *ids) else None), ids, mode
+
+
+def file_diff(spec, action):
+    old = read_text(spec['path']) if action != 'fix' else None
+    new = '' if action == 'remove' else spec['content']
+    if spec['secret']:
+        old, new = (CENSORED if old else ''), (CENSORED if new else '')
+    return {'before_header': spec['path'], 'after_header': spec['path'], 'before': old or '', 'after': new}
+
+
+def validated(module, staged):
+    """Runs each staged file's check; the first failure removes every staged file and fails the module."""
+    for spec, temporary in staged:
+        if not spec['validate']:
+            continue
+        rc, out, err = module.run_command(spec['validate'] % temporary)
+        if rc != 0:
+            for _spec, other in staged:
+                os.unlink(other)
+            module.fail_json(msg=f"config_files: {spec['path']} failed its check ({spec['validate']}), nothing was "
+                                 f"written: {(err or out).strip()}", rc=rc, stdout=out, stderr=err)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            'files': {'type': 'list', 'elements': 'dict', 'required': True, 'options': {
+                'path': {'type': 'path', 'required': True},
+                'content': {'type': 'str'},
+                'owner': {'type': 'str', 'default': ''},
+                'group': {'type': 'str', 'default': ''},
+                'mode': {'type': 'str', 'default': '0644'},
+                'validate': {'type': 'str', 'default': ''},
+                'secret': {'type': 'bool', 'default': False},
+                'state': {'type': 'str', 'choices': ['present', 'absent'], 'default': 'present'},
+            }},
+        },
+        supports_check_mode=True,
+    )
+    paths = [spec['path'] for spec in module.params['files']]
+    duplicates = sorted({path for path in paths if paths.count(path) > 1})
+    if duplicates:
+        module.fail_json(msg=f"config_files: each path once (twice: {', '.join(duplicates)})")
+    # (spec, action, owner ids, mode) of each file that needs something.
+    actions = [(spec, *plan(module, spec)) for spec in module.params['files']]
+    actions = [action for action in actions if action[1]]
+    result = {'changed': bool(actions), 'changed_paths': [spec['path'] for spec, action, ids, mode in actions],
+              'written': [spec['path'] for spec, action, ids, mode in actions if action == 'write'],
+              'removed': [spec['path'] for spec, action, ids, mode in actions if action == 'remove'],
+              'diff': [file_diff(spec, action) for spec, action, ids, mode in actions if action != 'fix']}
+    if module.check_mode:
+        module.exit_json(**result)
+
+    staged = [(spec, stage_file(spec['path'], spec['content'], mode, *ids))
+              for spec, action, ids, mode in actions if action == 'write']
+    validated(module, staged)
+    for spec, temporary in staged:
+        os.rename(temporary, spec['path'])
+    for spec, action, ids, mode in actions:
+        if action == 'fix':
+            os.chown(spec['path'], *ids)
+            os.chmod(spec['path'], mode)
+        elif action == 'remove':
+            os.unlink(spec['path'])
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
