@@ -24,7 +24,7 @@ options:
     required: true
     suboptions:
       path:
-        description: Absolute path; its directory must exist.
+        description: Absolute path; its directory must exist (in check mode, a missing one predicts a write).
         type: path
         required: true
       content:
@@ -129,18 +129,19 @@ def plan(module, spec):
         return ('remove' if os.path.lexists(path) else None), (None, None), None
     if spec['content'] is None:
         module.fail_json(msg=f"config_files: {path} needs content (or state absent)")
-    if not os.path.isdir(os.path.dirname(path)):
-        module.fail_json(msg=f"config_files: the directory of {path} does not exist")
     if spec['validate'] and '%s' not in spec['validate']:
         module.fail_json(msg=f"config_files: the validate command of {path} must contain %s (got {spec['validate']!r})")
     try:
         mode = int(spec['mode'], 8)
     except ValueError:
         module.fail_json(msg=f"config_files: the mode of {path} must be octal such as 0644 (got {spec['mode']!r})")
+    if not os.path.isdir(os.path.dirname(path)):
+        if module.check_mode:  # a dry run on a new host: the tasks before would have made it
+            return 'write', (None, None), mode
+        module.fail_json(msg=f"config_files: the directory of {path} does not exist")
     ids = owner_ids(module, spec['owner'] or pwd.getpwuid(os.geteuid()).pw_name,
                     spec['group'] or grp.getgrgid(os.getegid()).gr_name, f"config_files {path}")
-    old = read_text(path)
-    if old != spec['content']:
+    if read_text(path) != spec['content']:
         return 'write', ids, mode
     return ('fix' if needs_attributes(path, mode, *ids) else None), ids, mode
 

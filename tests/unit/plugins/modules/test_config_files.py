@@ -106,6 +106,12 @@ def test_bad_input_fails_before_any_file_is_written(files, run_module, change, m
     assert failed["failed"] and message in failed["msg"] and not os.path.exists(files[0]["path"])
 
 
+def test_a_dry_run_on_a_new_host_predicts_files_in_directories_not_made_yet(files, run_module, tmp_path):
+    later = dict(files[0], path=str(tmp_path / "made-by-an-earlier-task" / "x.conf"), owner="not-created-yet")
+    predicted = run_module(config_files, {"files": [later]}, check_mode=True)
+    assert predicted["changed"] and predicted["written"] == [later["path"]]
+
+
 def test_a_missing_directory_and_a_path_given_twice_are_refused(files, run_module, tmp_path):
     missing = run_module(config_files, {"files": [dict(files[0], path=str(tmp_path / "no" / "x"))]})
     assert missing["failed"] and "does not exist" in missing["msg"]
