@@ -59,14 +59,11 @@ options:
         default: present
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
+    details: Validation commands do not run, as with C(template).
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details: One diff per changed file; a secret file's content is shown as censored.
-notes:
-  - Validation commands do not run in check mode, as with C(template).
 author:
   - EfficientAI platform team (@efficientai)
 """
