@@ -3,6 +3,7 @@ healthy (playbooks/health.yml), MLflow's replicas behind the nginx front, and th
 front sites answering only over HTTPS with a certificate of the generated private CA."""
 
 import base64
+import json
 import ssl
 import urllib.error
 import urllib.request
@@ -56,3 +57,24 @@ def test_runs_logged_through_the_front_are_read_back(front):
     experiment_id = front.experiment("production-smoke")
     run_id = front.log_run(experiment_id, 7)
     assert front.runs(experiment_id)[run_id] == {"step": "7"}
+
+
+IRIS = {"name": "iris", "bento": "iris_classifier:1.0.0", "source": "demo", "port": 3000}
+
+
+@pytest.mark.parametrize("variables, named", [
+    ({"airflow_api_port": 70000}, "airflow_api_port"),
+    ({"monitoring_dashboard_port": -5}, "monitoring_dashboard_port"),
+    ({"bentoml_services": [IRIS, IRIS]}, "bentoml_services"),
+    ({"mlflow_replicas": 0}, "mlflow_replicas"),
+    ({"backup_schedule": {"daily": {"hour": 25}}}, "backup_schedule"),
+])
+def test_a_bad_input_of_any_role_stops_deploy_before_its_first_change(variables, named):
+    """Each role's checks run on every host in deploy.yml's second play: a bad value of a role
+    that runs late (Airflow, BentoML, the backups, monitoring) stops the run before the first
+    play that changes anything has started."""
+    result = run_playbook("deploy.yml", "-e", json.dumps(variables))
+    assert result.returncode != 0, result.stdout[-3000:]
+    assert named in result.stdout, result.stdout[-3000:]
+    assert "PLAY [Point the hosts at their package sources]" not in result.stdout, result.stdout[-3000:]
+    assert all(recap["changed"] == 0 for recap in recaps(result.stdout).values()), result.stdout[-3000:]

@@ -117,3 +117,25 @@ def test_a_missing_directory_and_a_path_given_twice_are_refused(files, run_modul
     assert missing["failed"] and "does not exist" in missing["msg"]
     twice = run_module(config_files, {"files": [files[0], dict(files[0])]})
     assert twice["failed"] and "each path once" in twice["msg"]
+
+
+def test_directories_are_made_with_their_parents_before_the_files_and_fixed(files, run_module, tmp_path):
+    deep = tmp_path / "etc" / "app"
+    directories = [{"path": str(deep), "mode": "0750"}]
+    inside = [dict(files[0], path=str(deep / "app.conf"))]
+    predicted = run_module(config_files, {"directories": directories, "files": inside}, check_mode=True)
+    assert predicted["changed_paths"] == [str(deep), str(deep / "app.conf")] and not deep.exists()
+    made = run_module(config_files, {"directories": directories, "files": inside})
+    assert made["changed"] and (deep / "app.conf").read_text() == "[Unit]\n"
+    assert attributes(deep)[0] == attributes(deep.parent)[0] == "0o750"
+    assert not run_module(config_files, {"directories": directories, "files": inside})["changed"]
+    os.chmod(deep, 0o777)
+    assert run_module(config_files, {"directories": directories, "files": inside})["changed_paths"] == [str(deep)]
+    assert attributes(deep)[0] == "0o750"
+
+
+def test_a_file_where_a_directory_should_be_is_refused(files, run_module, tmp_path):
+    (tmp_path / "taken").write_text("")
+    refused = run_module(config_files, {"directories": [{"path": str(tmp_path / "taken")}], "files": files})
+    assert refused["failed"] and "exists and is not a directory" in refused["msg"]
+    assert not os.path.exists(files[0]["path"])
