@@ -75,6 +75,6 @@ def test_a_bad_input_of_any_role_stops_deploy_before_its_first_change(variables,
     play that changes anything has started."""
     result = run_playbook("deploy.yml", "-e", json.dumps(variables))
     assert result.returncode != 0, result.stdout[-3000:]
-    assert named in result.stdout, result.stdout[-3000:]
+    assert named in result.output, result.output[-3000:]
     assert "PLAY [Point the hosts at their package sources]" not in result.stdout, result.stdout[-3000:]
     assert all(recap["changed"] == 0 for recap in recaps(result.stdout).values()), result.stdout[-3000:]
