@@ -82,6 +82,8 @@ options:
         type: str
         choices: [present, absent]
         default: present
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
@@ -89,6 +91,8 @@ attributes:
   diff_mode:
     support: full
     details: One diff per changed file; a secret file's content is shown as censored.
+  platform:
+    platforms: posix
 author:
   - EfficientAI platform team (@efficientai)
 """
