@@ -68,6 +68,8 @@ IRIS = {"name": "iris", "bento": "iris_classifier:1.0.0", "source": "demo", "por
     ({"bentoml_services": [IRIS, IRIS]}, "bentoml_services"),
     ({"mlflow_replicas": 0}, "mlflow_replicas"),
     ({"backup_schedule": {"daily": {"hour": 25}}}, "backup_schedule"),
+    ({"mlflow_artifacts_destination": "ftp://artifacts/prod"}, "mlflow_artifacts_destination"),
+    ({"airflow_executor": "LocalExecutor"}, "airflow_executor"),
 ])
 def test_a_bad_input_of_any_role_stops_deploy_before_its_first_change(variables, named):
     """Each role's checks run on every host in deploy.yml's second play: a bad value of a role
@@ -77,4 +79,22 @@ def test_a_bad_input_of_any_role_stops_deploy_before_its_first_change(variables,
     assert result.returncode != 0, result.stdout[-3000:]
     assert named in result.output, result.output[-3000:]
     assert "PLAY [Point the hosts at their package sources]" not in result.stdout, result.stdout[-3000:]
+    assert all(recap["changed"] == 0 for recap in recaps(result.stdout).values()), result.stdout[-3000:]
+
+
+@pytest.mark.parametrize("playbook, options, named, first_change", [
+    ("scale.yml", ["--tags", "mlflow", "-e", "mlflow_replicas=0"], "mlflow_replicas",
+     "PLAY [Count the MLflow replicas that run now]"),
+    ("patch.yml", ["-e", json.dumps({"patch_components": ["airflow"], "airflow_api_port": 70000})], "airflow_api_port",
+     "PLAY [Check that there are hosts to back up]"),
+    ("restore.yml", ["-e", json.dumps({"backup_root": "relative/backups"})], "backup_root",
+     "PLAY [Choose and check the backup sets]"),
+])
+def test_a_bad_input_stops_a_day2_playbook_before_its_first_change(playbook, options, named, first_change):
+    """scale.yml, patch.yml and restore.yml check the inputs of the roles they run, on every host,
+    before their first play (patch.yml: before the pre-patch backup)."""
+    result = run_playbook(playbook, *options)
+    assert result.returncode != 0, result.stdout[-3000:]
+    assert named in result.output, result.output[-3000:]
+    assert first_change not in result.stdout, result.stdout[-3000:]
     assert all(recap["changed"] == 0 for recap in recaps(result.stdout).values()), result.stdout[-3000:]
