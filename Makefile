@@ -24,7 +24,7 @@ ALL_SCENARIOS := $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule
 SCENARIOS ?= $(ALL_SCENARIOS)
 LANES ?= 3
 
-.PHONY: help setup deploy test lint sanity units molecule testbed build changelog lock clean
+.PHONY: help setup deploy start stop restart status test lint sanity units molecule testbed build changelog lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -41,6 +41,13 @@ $(COLLECTION_LINK):
 
 deploy: setup  ## the development stack on this machine (no root needed)
 	ansible-playbook -i inventories/development playbooks/deploy.yml $(ARGS)
+
+start: setup  ## start the development stack's services (playbooks/services.yml)
+stop: setup  ## stop them (the front first, the stores last)
+restart: setup  ## restart them
+status: setup  ## a table of them: state, process, uptime, memory, port, health
+start stop restart status:
+	ansible-playbook -i inventories/development playbooks/services.yml -e action=$@ $(ARGS)
 
 lint: setup  ## yamllint, ansible-lint (production profile), argument specs vs defaults, README's network table
 	yamllint --strict .

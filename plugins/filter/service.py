@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import plistlib
+import re
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
@@ -81,11 +82,40 @@ def launchd_plist(service):
     return plistlib.dumps(plist, sort_keys=True).decode("utf-8")
 
 
+SERVICE_TIERS = ("front", "monitoring", "app", "store")
+_LISTEN = re.compile(r"^\[?([^\[\]]*?)\]?:([0-9]{1,5})$")
+
+
+def service_record(name, component, tier="app", listen="", path="", https=False, ca_path="", manager="systemd",
+                   supervisor=None):
+    """What the service_control module needs to start, stop and report one service (its record in
+    <config root>/services/): listen is the host:port it serves on ('' when it has no port), a
+    wildcard address probed on loopback; supervisor gives supervisorctl and supervisor_conf."""
+    if tier not in SERVICE_TIERS:
+        raise AnsibleFilterError(f"service_record of {name}: tier must be one of {', '.join(SERVICE_TIERS)}, got {tier!r}")
+    if manager not in ("systemd", "supervisor", "launchd"):
+        raise AnsibleFilterError(f"service_record of {name}: manager must be systemd, supervisor or launchd, got {manager!r}")
+    ready = {"host": "127.0.0.1", "port": 0, "path": path or "", "https": _bool(https, "https"), "ca_path": ca_path or None}
+    if listen:
+        match = _LISTEN.match(str(listen))
+        if not match or not 0 < int(match.group(2)) < 65536:
+            raise AnsibleFilterError(f"service_record of {name}: listen must be host:port, got {listen!r}")
+        host = match.group(1)
+        ready.update(host="127.0.0.1" if host in ("", "0.0.0.0") else "::1" if host == "::" else host, port=int(match.group(2)))
+    record = {"name": name, "component": component, "tier": tier, "manager": manager, "ready": ready}
+    if manager == "supervisor":
+        if not isinstance(supervisor, dict) or not {"supervisorctl", "supervisor_conf"} <= set(supervisor):
+            raise AnsibleFilterError(f"service_record of {name}: under supervisor, give supervisor with supervisorctl and supervisor_conf")
+        record.update(supervisorctl=supervisor["supervisorctl"], supervisor_conf=supervisor["supervisor_conf"])
+    return record
+
+
 class FilterModule:
     """Service rendering filters."""
 
     def filters(self):
         return {
+            "service_record": service_record,
             "env_file": env_file,
             "systemd_command": systemd_command,
             "launchd_plist": launchd_plist,

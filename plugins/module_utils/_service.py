@@ -1,11 +1,15 @@
 # Copyright: (c) 2026, EfficientAI platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the service filters (controller) and the service module (host) share: the
-environment file format and its censored form for diffs."""
+"""What the service filters (controller) and the service modules (host) share: the
+environment file format and its censored form for diffs, and when a service is ready."""
 
 from __future__ import annotations
 
 import re
+import socket
+import time
+
+from ansible.module_utils.urls import open_url
 
 ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SHELL_ESCAPED = re.compile(r'([\\"$`])')
@@ -47,3 +51,34 @@ def censor_env_text(text, keys):
         key = line.split("=", 1)[0]
         censored.append(f'{key}="{CENSORED}"\n' if "=" in line and key in keys else line)
     return "".join(censored)
+
+
+def wait_ready(ready):
+    """None when the service answers within the timeout, else why not."""
+    deadline = time.monotonic() + ready["timeout"]
+    host = ready["host"]
+    problem = f"port {ready['port']} of {host} did not open"
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, ready["port"]), timeout=2):
+                break
+        except OSError as error:
+            problem = f"port {ready['port']} of {host}: {error}"
+        time.sleep(1)
+    else:
+        return problem
+    if not ready["path"]:
+        return None
+    netloc = f"[{host}]" if ":" in host else host
+    url = f"{'https' if ready['https'] else 'http'}://{netloc}:{ready['port']}{ready['path']}"
+    while True:
+        try:
+            with open_url(url, timeout=5, validate_certs=True, ca_path=ready.get("ca_path")) as answer:
+                if answer.status == 200:
+                    return None
+                problem = f"{url} answered {answer.status}"
+        except Exception as error:  # any failure to answer is retried until the deadline
+            problem = f"{url}: {error}"
+        if time.monotonic() >= deadline:
+            return problem
+        time.sleep(2)

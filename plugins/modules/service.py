@@ -124,6 +124,16 @@ options:
     description: Where unit files are written.
     type: path
     default: /etc/systemd/system
+  record:
+    description:
+      - What C(efficientai.mlops.service_control) needs to start, stop and report the service (its component,
+        tier, manager and readiness), written as JSON to O(record_file). Removed with the service.
+    type: dict
+  record_file:
+    description:
+      - Where O(record) is written (mode 0644); required with O(record). Without O(record), a file there is removed
+        (a service meant to be stopped has no record).
+    type: path
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -169,16 +179,14 @@ active:
   type: bool
 """
 
+import json
 import os
 import shutil
-import socket
-import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.urls import open_url
 
 from ansible_collections.efficientai.mlops.plugins.module_utils._files import needs_attributes, owner_ids, read_text, write_file
-from ansible_collections.efficientai.mlops.plugins.module_utils._service import censor_env_text, render_env
+from ansible_collections.efficientai.mlops.plugins.module_utils._service import censor_env_text, render_env, wait_ready
 
 
 class Systemd:
@@ -307,39 +315,9 @@ class Supervisor:
             return ""
 
 
-def wait_ready(ready):
-    """None when the service answers within the timeout, else why not."""
-    deadline = time.monotonic() + ready["timeout"]
-    host = ready["host"]
-    problem = f"port {ready['port']} of {host} did not open"
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection((host, ready["port"]), timeout=2):
-                break
-        except OSError as error:
-            problem = f"port {ready['port']} of {host}: {error}"
-        time.sleep(1)
-    else:
-        return problem
-    if not ready["path"]:
-        return None
-    netloc = f"[{host}]" if ":" in host else host
-    url = f"{'https' if ready['https'] else 'http'}://{netloc}:{ready['port']}{ready['path']}"
-    while True:
-        try:
-            with open_url(url, timeout=5, validate_certs=True, ca_path=ready.get("ca_path")) as answer:
-                if answer.status == 200:
-                    return None
-                problem = f"{url} answered {answer.status}"
-        except Exception as error:  # any failure to answer is retried until the deadline
-            problem = f"{url}: {error}"
-        if time.monotonic() >= deadline:
-            return problem
-        time.sleep(2)
-
-
 def remove(module, manager, env_path):
-    present = [path for path in (*manager.removable(), env_path) if os.path.exists(path)]
+    record = module.params["record_file"]
+    present = [path for path in (*manager.removable(), env_path, record) if path and os.path.exists(path)]
     changed = bool(present) or manager.state()[0]
     if changed and not module.check_mode:
         manager.remove()
@@ -382,7 +360,10 @@ def main():
                 "timeout": {"type": "int", "default": 90},
             }},
             "unit_dir": {"type": "path", "default": "/etc/systemd/system"},
+            "record": {"type": "dict"},
+            "record_file": {"type": "path"},
         },
+        required_by={"record": "record_file"},
         required_if=[
             ("manager", "supervisor", ["supervisorctl", "supervisor_conf", "program_file", "launcher_file", "run_dir"]),
         ],
@@ -412,6 +393,12 @@ def main():
     missing_dirs = [entry for entry in directories if not os.path.isdir(entry[0])]
     definition = [(kind, path, content, mode, owner, group, read_text(path))
                   for kind, path, content, mode, owner, group in manager.definition_files(uid, gid)]
+    record_file = params["record_file"]
+    if params["record"] is not None:
+        record = json.dumps(params["record"], indent=2, sort_keys=True) + "\n"
+        definition.append(("record", record_file, record, 0o644, os.getuid(), os.getgid(), read_text(record_file)))
+    # Without a record (a service that is meant to be stopped, such as an idle slot), none is left behind.
+    stale_record = params["record"] is None and bool(record_file) and os.path.exists(record_file)
     definition_changed = [kind for kind, _path, content, _mode, _owner, _group, old in definition if old != content]
     old_env = read_text(env_path)
     env_changed = old_env != env_content
@@ -420,8 +407,9 @@ def main():
     want_active = params["state"] == "started"
     want_enabled = want_active and params["enabled"]
     was_active, was_enabled = manager.state()
-    restart = want_active and was_active and bool(definition_changed or env_changed or params["restart"])
-    changed = bool(missing_dirs or definition_changed or env_changed or env_attributes or restart
+    # The record describes the service to service_control; the service does not read it.
+    restart = want_active and was_active and bool(set(definition_changed) - {"record"} or env_changed or params["restart"])
+    changed = bool(missing_dirs or definition_changed or stale_record or env_changed or env_attributes or restart
                    or want_active != was_active or want_enabled != was_enabled)
 
     diff = {"before": {}, "after": {}}
@@ -431,7 +419,7 @@ def main():
     if env_changed:
         diff["before"]["env_file"] = censor_env_text(old_env or "", secrets)
         diff["after"]["env_file"] = render_env({**params["environment"], **secrets}, censor=secrets)
-    result = {"changed": changed, "unit_changed": bool(definition_changed), "env_changed": env_changed or env_attributes,
+    result = {"changed": changed, "unit_changed": bool(set(definition_changed) - {"record"}), "env_changed": env_changed or env_attributes,
               "restarted": restart, "active": want_active, "diff": diff}
     if module.check_mode:
         module.exit_json(**result)
@@ -445,7 +433,10 @@ def main():
     for kind, path, content, mode, owner, group, _old in definition:
         if kind in definition_changed:
             write_file(path, content, mode, owner, group)
-    manager.apply(definition_changed, restart, want_active, want_enabled, was_active, was_enabled)
+    if stale_record:
+        os.unlink(record_file)
+    manager.apply([kind for kind in definition_changed if kind != "record"], restart, want_active, want_enabled,
+                  was_active, was_enabled)
 
     # Also when nothing changed: a service that runs but does not answer fails the deploy.
     ready = params["ready"]

@@ -5,7 +5,7 @@ vaulted secrets as Ansible templates them, and an MLflow REST client for the fro
 The shipped production inventory is deployed by two scenarios that run in parallel lanes of
 `make test`, each on its own network: `production` (the network, the front, the clients and
 MLflow's day-2 playbooks) and `production_data` (the modules in DATA_TESTS: backups, restores,
-the PostgreSQL, Airflow, BentoML and monitoring patches, Celery, alert delivery). Both collect
+the PostgreSQL, Airflow, BentoML and monitoring patches, Celery, alert delivery, services.yml). Both collect
 this directory; each runs its share."""
 
 import base64
@@ -32,7 +32,8 @@ ansible_playbook = importlib.import_module("playbook_run").ansible_playbook
 API = "/api/2.0/mlflow"
 SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "production")
 DATA_TESTS = {"test_alert_delivery.py", "test_backup_freshness.py", "test_celery.py", "test_patch_airflow.py",
-              "test_patch_bentoml.py", "test_patch_monitoring.py", "test_patch_postgres.py", "test_restore.py"}
+              "test_patch_bentoml.py", "test_patch_monitoring.py", "test_patch_postgres.py", "test_restore.py",
+              "test_services.py"}
 
 
 def host_name(role):

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.efficientai.mlops.plugins.filter.service import env_file, launchd_plist, systemd_command
+from ansible_collections.efficientai.mlops.plugins.filter.service import env_file, launchd_plist, service_record, systemd_command
 
 
 class TestEnvFile:
@@ -107,3 +107,35 @@ class TestLaunchdPlist:
     def test_unknown_restart_policy_is_refused(self):
         with pytest.raises(AnsibleFilterError, match="keep_alive must be one of"):
             launchd_plist(dict(self.JOB, keep_alive="sometimes"))
+
+
+class TestServiceRecord:
+    def test_a_wildcard_address_is_probed_on_loopback(self):
+        record = service_record("mlflow", "mlflow", listen="0.0.0.0:5000", path="/health")
+        assert record == {"name": "mlflow", "component": "mlflow", "tier": "app", "manager": "systemd",
+                          "ready": {"host": "127.0.0.1", "port": 5000, "path": "/health", "https": False, "ca_path": None}}
+
+    @pytest.mark.parametrize("listen, host, port", [("10.0.0.5:443", "10.0.0.5", 443), ("[::]:9090", "::1", 9090),
+                                                    ("::1:5432", "::1", 5432), (":9100", "127.0.0.1", 9100)])
+    def test_addresses(self, listen, host, port):
+        ready = service_record("x", "c", listen=listen)["ready"]
+        assert (ready["host"], ready["port"]) == (host, port)
+
+    def test_no_port(self):
+        assert service_record("airflow-scheduler", "airflow")["ready"]["port"] == 0
+
+    def test_supervisor_names_its_control(self):
+        record = service_record("mlflow", "mlflow", manager="supervisor",
+                                supervisor={"supervisorctl": "/sv/bin/supervisorctl", "supervisor_conf": "/sv/s.conf"})
+        assert (record["supervisorctl"], record["supervisor_conf"]) == ("/sv/bin/supervisorctl", "/sv/s.conf")
+
+    @pytest.mark.parametrize("kwargs, message", [
+        ({"tier": "database"}, "tier must be one of front, monitoring, app, store, got 'database'"),
+        ({"manager": "upstart"}, "manager must be systemd, supervisor or launchd"),
+        ({"listen": "5000"}, "listen must be host:port, got '5000'"),
+        ({"listen": "h:70000"}, "listen must be host:port"),
+        ({"manager": "supervisor"}, "under supervisor, give supervisor with supervisorctl and supervisor_conf"),
+    ])
+    def test_bad_input(self, kwargs, message):
+        with pytest.raises(AnsibleFilterError, match=message.replace("(", "\\(").replace(")", "\\)")):
+            service_record("x", "c", **kwargs)

@@ -1,6 +1,7 @@
 """Unit tests of the service module, against a stand-in for systemctl and journalctl."""
 
 import grp
+import json
 import os
 import pwd
 import socket
@@ -297,3 +298,18 @@ def test_supervisor_not_ready_shows_the_log_file(supervisorctl, supervised, run_
         port = unused.getsockname()[1]
     result = run_module(service, dict(supervised, ready={"port": port, "timeout": 1}))
     assert result["failed"] and "(supervisor)" in result["msg"] and "Traceback: bad config" in result["msg"]
+
+
+def test_the_record_is_written_without_a_restart_and_removed_when_the_service_stops(systemd, args, run_module, tmp_path):
+    record_file = str(tmp_path / "etc" / "services" / "app.json")
+    args = dict(args, record_file=record_file, record={"name": "app", "tier": "app"},
+                directories=args["directories"] + [str(tmp_path / "etc" / "services")])
+    run_module(service, args)
+    systemd.commands.clear()
+    changed = run_module(service, dict(args, record={"name": "app", "tier": "front"}))
+    assert changed["changed"] and not changed["restarted"] and not changed["unit_changed"]
+    assert systemd.changes() == []
+    with open(record_file, encoding="utf-8") as stream:
+        assert json.load(stream) == {"name": "app", "tier": "front"}
+    stopped = run_module(service, dict(args, state="stopped", record=None))
+    assert stopped["changed"] and not os.path.exists(record_file) and systemd.changes() == ["disable", "stop"]
