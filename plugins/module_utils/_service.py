@@ -53,8 +53,10 @@ def censor_env_text(text, keys):
     return "".join(censored)
 
 
-def wait_ready(ready):
-    """None when the service answers within the timeout, else why not."""
+def wait_ready(ready, crashed=None):
+    """None when the service answers within the timeout, else why not. crashed(), asked while it
+    does not answer, says why it never will (its manager gave up, or it keeps exiting): then
+    there is no point in waiting out the timeout."""
     deadline = time.monotonic() + ready["timeout"]
     host = ready["host"]
     problem = f"port {ready['port']} of {host} did not open"
@@ -64,6 +66,9 @@ def wait_ready(ready):
                 break
         except OSError as error:
             problem = f"port {ready['port']} of {host}: {error}"
+        hopeless = crashed() if crashed else None
+        if hopeless:
+            return f"{problem}; {hopeless}"
         time.sleep(1)
     else:
         return problem

@@ -131,8 +131,8 @@ options:
     type: dict
   record_file:
     description:
-      - Where O(record) is written (mode 0644); required with O(record). Without O(record), a file there is removed
-        (a service meant to be stopped has no record).
+      - Where O(record) is written (mode 0600, as every file of the configuration directory); required with O(record).
+        Without O(record), a file there is removed (a service meant to be stopped has no record).
     type: path
 attributes:
   check_mode:
@@ -189,6 +189,10 @@ from ansible_collections.efficientai.mlops.plugins.module_utils._files import ne
 from ansible_collections.efficientai.mlops.plugins.module_utils._service import censor_env_text, render_env, wait_ready
 
 
+# Restarts while a service is awaited that show it crash-looping (RestartSec=2 in the units).
+CRASH_RESTARTS = 3
+
+
 class Systemd:
     """A unit: its file is the definition, systemctl applies it."""
 
@@ -227,6 +231,22 @@ class Systemd:
             self.run("restart", self.unit)
         elif want_active != was_active:
             self.run("start" if want_active else "stop", self.unit)
+
+    def crash_loop(self):
+        """For wait_ready: why the unit will not come up (it failed, or systemd keeps restarting it), else None."""
+        first = {}
+
+        def crashed():
+            _rc, out = self.run("show", "-p", "ActiveState", "-p", "NRestarts", self.unit, check=False)
+            values = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+            restarts = int(values.get("NRestarts") or 0)
+            first.setdefault("restarts", restarts)
+            if values.get("ActiveState") == "failed":
+                return "the unit failed"
+            if restarts - first["restarts"] >= CRASH_RESTARTS:
+                return f"it exited and was restarted {restarts - first['restarts']} times while it was awaited"
+            return None
+        return crashed
 
     def remove(self):
         if os.path.exists(self.unit_path):
@@ -295,6 +315,13 @@ class Supervisor:
             self.run("restart", self.name)
         elif want_active != was_active:
             self.run("start" if want_active else "stop", self.name)
+
+    def crash_loop(self):
+        """For wait_ready: supervisor gave up (FATAL) or the program exited right after its start (BACKOFF)."""
+        def crashed():
+            state = self.status()
+            return f"supervisor reports it {state}" if state in ("FATAL", "BACKOFF") else None
+        return crashed
 
     def remove(self):
         if self.status() is not None:
@@ -396,7 +423,7 @@ def main():
     record_file = params["record_file"]
     if params["record"] is not None:
         record = json.dumps(params["record"], indent=2, sort_keys=True) + "\n"
-        definition.append(("record", record_file, record, 0o644, os.getuid(), os.getgid(), read_text(record_file)))
+        definition.append(("record", record_file, record, 0o600, os.getuid(), os.getgid(), read_text(record_file)))
     # Without a record (a service that is meant to be stopped, such as an idle slot), none is left behind.
     stale_record = params["record"] is None and bool(record_file) and os.path.exists(record_file)
     definition_changed = [kind for kind, _path, content, _mode, _owner, _group, old in definition if old != content]
@@ -441,7 +468,7 @@ def main():
     # Also when nothing changed: a service that runs but does not answer fails the deploy.
     ready = params["ready"]
     if want_active and ready and ready["port"] > 0:
-        problem = wait_ready(ready)
+        problem = wait_ready(ready, manager.crash_loop())
         if problem:
             module.fail_json(msg=f"{params['name']} did not become ready within {ready['timeout']} s ({params['manager']}): "
                                  f"{problem}\nLast log lines:\n{manager.journal()}", **result)

@@ -311,5 +311,45 @@ def test_the_record_is_written_without_a_restart_and_removed_when_the_service_st
     assert systemd.changes() == []
     with open(record_file, encoding="utf-8") as stream:
         assert json.load(stream) == {"name": "app", "tier": "front"}
+    assert os.stat(record_file).st_mode & 0o777 == 0o600  # no world-readable file in the configuration directory
     stopped = run_module(service, dict(args, state="stopped", record=None))
     assert stopped["changed"] and not os.path.exists(record_file) and systemd.changes() == ["disable", "stop"]
+
+
+class CrashLoopingSystemd(FakeSystemd):
+    """A unit that systemd restarts again and again: each `show` finds one more restart."""
+
+    def __init__(self):
+        super().__init__()
+        self.restarts = 0
+
+    def __call__(self, argv, **kwargs):
+        if len(argv) > 1 and argv[1] == "show":
+            self.restarts += 1
+            return 0, f"ActiveState=activating\nNRestarts={self.restarts}", ""
+        return super().__call__(argv, **kwargs)
+
+
+def free_port():
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        return unused.getsockname()[1]
+
+
+def test_a_crash_looping_service_fails_without_waiting_out_the_timeout(args, run_module):
+    with standing_in(CrashLoopingSystemd()):
+        result = run_module(service, dict(args, ready={"port": free_port(), "timeout": 60}))
+    # The reason, not the timeout: it stopped waiting at the third restart.
+    assert result["failed"] and "it exited and was restarted 3 times while it was awaited" in result["msg"]
+
+
+def test_supervisor_a_program_that_backs_off_fails_at_once(supervised, run_module):
+    class BackingOff(FakeSupervisorctl):
+        def __call__(self, argv, **kwargs):
+            if argv[3] == "status" and self.loaded:
+                return 3, "app    BACKOFF   Exited too quickly (process log may have details)", ""
+            return super().__call__(argv, **kwargs)
+
+    with standing_in(BackingOff()):
+        result = run_module(service, dict(supervised, ready={"port": free_port(), "timeout": 60}))
+    assert result["failed"] and "supervisor reports it BACKOFF" in result["msg"]
