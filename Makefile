@@ -15,6 +15,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export NO_COLOR := 1
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
+# The tests' own ansible-playbook runs keep their output here (molecule/_shared/playbook_run.py).
+export MLOPS_PLAYBOOK_LOGS ?= $(CURDIR)/.cache/logs/playbooks
 
 # Every scenario with a molecule.yml runs in `make test`, with the checks, in LANES parallel
 # lanes (tools/run-lanes). `common` runs among them: alone first it left a core idle for its
