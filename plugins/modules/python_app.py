@@ -15,8 +15,8 @@ description:
   - O(home)C(/venv) links to the environment of the specification, O(home)C(/venv.previous) to the one it
     replaced (the rollback target). Environments beyond O(keep_venvs), oldest first, are removed, never the
     current one nor the rollback target.
-  - Both installers compile the environment's bytecode, since the service user cannot write it and every process
-    start would compile its imports again.
+  - The environment's bytecode is compiled after either installer, since the service user cannot write it and
+    every process start would compile its imports again; the packages' own C(tests) directories are left out.
   - uv, pinned by O(uv_version), is installed with pip once per host under O(tools_dir) the first time it builds
     something. When C(python -m venv) lacks C(ensurepip) on a Debian host and the module runs as root, it
     installs C(python3-venv) first.
@@ -161,6 +161,12 @@ class Builder:
         if rc != 0:
             self.module.fail_json(msg=f"{what} (exit {rc}): {censor_credentials((err or out).strip())[-2000:]}")
 
+    def compile(self, argv):
+        """compileall's status 1 is a file that does not compile, which an installer ignores too."""
+        rc, out, err = self.module.run_command(argv)
+        if rc not in (0, 1):
+            self.module.fail_json(msg=f"{' '.join(argv[:3])} could not compile {argv[-1]} (exit {rc}): {(err or out).strip()[-2000:]}")
+
     def venv_support(self):
         """python -m venv needs ensurepip, which Debian ships apart (python3-venv)."""
         python = self.app['python']
@@ -200,6 +206,7 @@ class Builder:
             self.run(commands['create'], commands['environment'], f"{commands['installer']} could not create {venv}")
             self.run(commands['install'], commands['environment'],
                      f"{commands['installer']} could not install {' '.join(app['packages'])} for {app['name']}")
+            self.compile(commands['compile'])
         except BaseException:
             shutil.rmtree(venv, ignore_errors=True)
             raise

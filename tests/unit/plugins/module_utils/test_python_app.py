@@ -3,11 +3,12 @@
 import pytest
 
 import hashlib
+import re
 
 import jinja2
 
 from ansible_collections.efficientai.mlops.plugins.module_utils._python_app import (
-    censor_credentials, python_app_commands, spec_id, version_package)
+    UNCOMPILED, censor_credentials, python_app_commands, spec_id, version_package)
 
 VENV = '/opt/efficientai/mlflow/venvs/abc'
 UV = '/opt/efficientai/tools/uv-0.13.9/bin/uv'
@@ -22,7 +23,7 @@ def test_uv_makes_a_venv_with_pip_from_the_given_interpreter_and_installs_into_i
     commands = python_app_commands(app(), VENV, uv=UV)
     assert commands['installer'] == 'uv'
     assert commands['create'] == [UV, 'venv', '--quiet', '--seed', '--python', '/usr/bin/python3', VENV]
-    assert commands['install'][:7] == [UV, 'pip', 'install', '--quiet', '--compile-bytecode', '--python', VENV + '/bin/python']
+    assert commands['install'][:6] == [UV, 'pip', 'install', '--quiet', '--python', VENV + '/bin/python']
     assert commands['install'][-2:] == ['mlflow[auth]==3.17.2', 'psycopg2-binary==2.9.13']
     assert commands['environment']['UV_PYTHON_DOWNLOADS'] == 'never'
     assert commands['environment']['UV_SYSTEM_CERTS'] == '1'
@@ -32,7 +33,7 @@ def test_pip_without_uv():
     commands = python_app_commands(app(), VENV)
     assert commands['installer'] == 'pip'
     assert commands['create'] == ['/usr/bin/python3', '-m', 'venv', VENV]
-    assert commands['install'][0] == VENV + '/bin/pip'
+    assert commands['install'][0] == VENV + '/bin/pip' and '--no-compile' in commands['install']
     assert commands['environment'] == {}
 
 
@@ -112,3 +113,24 @@ def test_the_version_comes_from_the_first_package(packages, name):
 def test_credentials_of_an_index_url_are_censored():
     assert censor_credentials('GET https://bob:s3cret@pypi.example/simple failed') == (
         'GET https://********@pypi.example/simple failed')
+
+
+@pytest.mark.parametrize('uv', [UV, ''])
+def test_both_installers_leave_the_compile_to_one_step_that_skips_the_packages_tests(uv):
+    commands = python_app_commands(app(), VENV, uv=uv)
+    assert '--compile-bytecode' not in commands['install']
+    assert commands['compile'][:3] == [VENV + '/bin/python', '-m', 'compileall'] and commands['compile'][-1] == VENV + '/lib'
+    assert commands['compile'][commands['compile'].index('-x') + 1] == UNCOMPILED
+
+
+@pytest.mark.parametrize('path, compiled', [
+    ('/opt/efficientai/mlflow/venvs/abc/lib/python3.11/site-packages/pandas/tests/frame/test_api.py', False),
+    ('/opt/efficientai/mlflow/venvs/abc/lib/python3.11/site-packages/scipy/_lib/tests/test_x.py', False),
+    ('/opt/efficientai/mlflow/venvs/abc/lib/python3.11/site-packages/pandas/core/frame.py', True),
+    ('/opt/efficientai/mlflow/venvs/abc/lib/python3.11/site-packages/numpy/testing/utils.py', True),
+    ('/opt/efficientai/mlflow/venvs/abc/lib/python3.11/site-packages/tests_helper.py', True),
+    # An environment under a directory named test still compiles.
+    ('/srv/test/venvs/abc/lib/python3.11/site-packages/mlflow/server/app.py', True),
+])
+def test_the_uncompiled_files_are_the_packages_tests_only(path, compiled):
+    assert (re.search(UNCOMPILED, path) is None) == compiled

@@ -15,8 +15,8 @@ class FakeInstallers:
     """Makes the directories the real commands would make, answers the version query, and
     records every command with its stdin."""
 
-    def __init__(self, fail_install=False, ensurepip=True):
-        self.fail_install, self.ensurepip, self.commands = fail_install, ensurepip, []
+    def __init__(self, fail_install=False, ensurepip=True, compile_rc=0):
+        self.fail_install, self.ensurepip, self.compile_rc, self.commands = fail_install, ensurepip, compile_rc, []
 
     def __call__(self, argv, data=None, **_kwargs):
         self.commands.append({"argv": argv, "data": data})
@@ -24,6 +24,8 @@ class FakeInstallers:
             return (0 if self.ensurepip else 1), "", "No module named ensurepip"
         if "-c" in argv and argv[argv.index("-c") + 1] == python_app.VERSION_QUERY:
             return 0, "3.17.2\n", ""
+        if argv[1:3] == ["-m", "compileall"]:
+            return self.compile_rc, "", "Killed" if self.compile_rc > 1 else ""
         if argv[1:3] == ["-m", "venv"] or argv[1:2] == ["venv"]:
             os.makedirs(os.path.join(argv[-1], "bin"))
             open(os.path.join(argv[-1], "bin", "python"), "w", encoding="utf-8").close()
@@ -43,7 +45,8 @@ class FakeInstallers:
             argv = " ".join(command["argv"])
             if "import ensurepip" in argv:
                 continue
-            kind = ("version" if python_app.VERSION_QUERY in argv else "venv" if " venv" in argv
+            kind = ("version" if python_app.VERSION_QUERY in argv else "compile" if "compileall" in argv
+                    else "venv" if " venv" in argv
                     else "install" if "install" in argv else argv)
             names.append(("uv-" if "/tools/uv-" in argv and "--python" not in argv else "") + kind)
         return names
@@ -68,7 +71,7 @@ def venvs(args):
 def test_the_first_call_builds_with_uv_and_the_second_only_reads_the_version(installers, args, run_module):
     first = run_module(python_app, args)
     assert first["changed"] and first["built"] and first["switched"] and first["version"] == "3.17.2"
-    assert installers.kinds() == ["uv-venv", "uv-install", "venv", "install", "version"]
+    assert installers.kinds() == ["uv-venv", "uv-install", "venv", "install", "compile", "version"]
     assert os.readlink(first["venv"]) == f"venvs/{first['spec_id']}" and first["previous_venv"] == ""
     marker = os.path.join(args["home"], "venvs", first["spec_id"], python_app.MARKER)
     assert open(marker, encoding="utf-8").read() == "mlflow[auth]==3.17.2\npsycopg2-binary==2.9.13\n"
@@ -154,3 +157,19 @@ def test_a_directory_where_the_link_belongs_is_refused(installers, args, run_mod
     os.makedirs(os.path.join(args["home"], "venv"))
     result = run_module(python_app, args)
     assert result["failed"] and "is not a link to an environment" in result["msg"] and installers.commands == []
+
+
+@pytest.mark.parametrize("compile_rc", [0, 1])
+def test_a_file_that_does_not_compile_is_no_install_failure(args, run_module, compile_rc):
+    fake = FakeInstallers(compile_rc=compile_rc)
+    with mock.patch.object(basic.AnsibleModule, "run_command", lambda _self, argv, **kw: fake(argv, **kw)):
+        result = run_module(python_app, args)
+    assert result["changed"] and result["built"] and not result.get("failed")
+
+
+def test_a_compile_that_cannot_run_leaves_no_environment(args, run_module):
+    fake = FakeInstallers(compile_rc=137)
+    with mock.patch.object(basic.AnsibleModule, "run_command", lambda _self, argv, **kw: fake(argv, **kw)):
+        result = run_module(python_app, args)
+    assert result["failed"] and "could not compile" in result["msg"] and "exit 137" in result["msg"]
+    assert venvs(args) == [] and not os.path.lexists(os.path.join(args["home"], "venv"))
