@@ -187,10 +187,12 @@ class RunLogger(threading.Thread):
     """Logs runs through the front in a loop until stopped, PAUSE seconds apart; keeps every
     failure and when each logged run was begun and finished (epoch seconds)."""
 
-    # Steady traffic, not a load test: MLflow checks the password of every request (scrypt, about
-    # 0.2 s of CPU each here), so without a pause the client kept both tracking hosts busy on most
-    # of the test bed's two cores, slowing every other lane of make test.
-    PAUSE = 1.0
+    # Steady traffic, not a load test: MLflow checks the password of every request (scrypt: 0.23 s
+    # of CPU each on the test bed, measured with curl against a tracking host). A pause of 1 s
+    # kept about 0.4 of a core busy on the tracking hosts for the whole test (test_scale alone:
+    # 175 of its 412 CPU seconds on them), in every lane's way; at 2 s a scale or migration test
+    # still logs well over the 10 runs it needs, a few seconds apart.
+    PAUSE = 2.0
 
     def __init__(self, client, experiment_id):
         super().__init__(daemon=True)
