@@ -9,6 +9,7 @@ the PostgreSQL, Airflow, BentoML and monitoring patches, Celery, alert delivery,
 this directory; each runs its share."""
 
 import base64
+import functools
 import importlib
 import json
 import os
@@ -99,7 +100,9 @@ def repository(request, host):
 @pytest.fixture(scope="module")
 def templated(host):
     """A variable (or expression) of the host under test as Ansible templates it, vaulted
-    values decrypted."""
+    values decrypted. Each name is asked once per module: the inventory does not change under
+    the tests, and every answer is an `ansible` run of its own (a second of CPU)."""
+    @functools.cache
     def value(name):
         return host.ansible("debug", f"var={name}", check=False)[name]
     return value
