@@ -74,10 +74,16 @@ molecule: setup testbed  ## one scenario: make molecule S=common [CMD=converge]
 	@test -n "$(S)" || { echo "usage: make molecule S=<scenario> (one of: $(ALL_SCENARIOS))"; exit 2; }
 	MLOPS_TEST_IMAGE=$$(cat .cache/testbed-image) molecule $(or $(CMD),test) -s $(S)
 
+# setup (pip, one core) and testbed (apt and the image's debootstrap) need nothing of each other:
+# side by side, the lanes start when the longer of the two ends.
 test:  ## everything CI runs, with each stage's time
 	@export STAGE_LOG=$(CURDIR)/.cache/stages.log; mkdir -p .cache; start=$$(date +%s); \
 	if [ -s $$STAGE_LOG ]; then mv $$STAGE_LOG .cache/stages-previous.log; fi; : > $$STAGE_LOG; \
-	tools/stage setup $(MAKE) -s setup && tools/stage testbed $(MAKE) -s testbed || exit 1; \
+	mkdir -p .cache/logs; \
+	tools/stage testbed $(MAKE) -s testbed > .cache/logs/testbed.log 2>&1 & testbed=$$!; \
+	tools/stage setup $(MAKE) -s setup && setup=0 || setup=1; \
+	wait $$testbed && testbed=0 || testbed=1; cat .cache/logs/testbed.log; \
+	[ $$setup$$testbed = 00 ] || exit 1; \
 	failed=0; \
 	tools/run-lanes $(LANES) make:lint make:sanity make:units make:build $(SCENARIOS) || failed=1; \
 	tools/failed-tails $$STAGE_LOG; \
