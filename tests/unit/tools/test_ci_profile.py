@@ -34,10 +34,11 @@ INFO     [demo > destroy] Executing
 """
 
 
-def test_steps_tasks_and_the_day_boundary(tmp_path):
+def test_steps_tasks_tests_and_the_day_boundary(tmp_path):
     log = tmp_path / "molecule-demo.log"
     log.write_text(LOG)
-    steps, tasks = ci_profile.profile(str(log))
+    steps, tasks, tests = ci_profile.profile(str(log))
     # 23:59:50 to 00:00:01 is 11 s; verify is pytest's total; the second destroy is numbered.
     assert steps == {"converge": 11.0, "verify": 13.25, "destroy": 0.0, "destroy2": 0.0}
+    assert tests == [(12.5, "x/molecule/demo/tests/test_demo.py::test_one")]
     assert dict(tasks) == {"efficientai.mlops.mlflow : Install": [8.0, 1], "efficientai.mlops.mlflow : Start": [3.5, 1]}
