@@ -90,6 +90,7 @@ test:  ## everything CI runs, with each stage's time
 	echo; echo "stage                         seconds  result"; \
 	awk '{ printf "%-30s %7d  %s\n", $$1, $$2, $$3 }' $$STAGE_LOG; \
 	printf '%-30s %7d  (%s lanes for molecule)\n' "wall time" $$(( $$(date +%s) - start )) $(LANES); \
+	tools/failed-tails --brief $$STAGE_LOG; \
 	exit $$failed
 
 build: setup  ## collection tarball, checked to install and resolve by FQCN
