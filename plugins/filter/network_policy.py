@@ -98,6 +98,51 @@ def invalid_networks(values):
     return invalid
 
 
+def _port_problem(port):
+    """Why `port` is not a port 1-65535 or a range first:last, or None."""
+    match = _PORT.match(str(port))
+    if match and 1 <= int(match.group(1)) <= int(match.group(2) or match.group(1)) <= 65535:
+        return None
+    return f"port must be a number 1-65535 or a range first:last (got {port!r})"
+
+
+def _rule_problems(index, rule):
+    where = f"firewall_rules[{index}]"
+    if not isinstance(rule, dict):
+        return [f"{where} must be a dict of name, port, proto, sources and groups (got {rule!r})"]
+    where += f" ({rule['name']})" if 'name' in rule else ''
+    problems = [f"{where} needs a {key}" for key in ('name', 'port') if key not in rule]
+    if 'port' in rule and _port_problem(rule['port']):
+        problems.append(f"{where}: {_port_problem(rule['port'])}")
+    for key in ('sources', 'groups'):
+        if key in rule and not isinstance(rule[key], list):
+            problems.append(f"{where}: {key} must be a list (got {rule[key]!r})")
+    if isinstance(rule.get('sources'), list) and invalid_networks(rule['sources']):
+        problems.append(f"{where}: sources must be IPv4 or IPv6 addresses or networks such as 10.0.0.0/8; "
+                        f"these do not parse: {invalid_networks(rule['sources'])}")
+    return problems
+
+
+def firewall_settings_problems(rules, ssh_sources, ssh_port):
+    """One message per problem of the firewall role's inputs, each naming its variable; [] when valid.
+    A string where a list belongs is a mistake (the argument spec would make it a one-item list)."""
+    problems = []
+    if not isinstance(rules, list):
+        problems.append(f"firewall_rules must be a list of {{name, port, proto, sources, groups}} (got {rules!r})")
+    else:
+        for index, rule in enumerate(rules):
+            problems += _rule_problems(index, rule)
+    if not isinstance(ssh_sources, list):
+        problems.append(f"firewall_ssh_sources must be a list of addresses or networks such as 10.0.0.0/8 "
+                        f"(got {ssh_sources!r})")
+    elif invalid_networks(ssh_sources):
+        problems.append(f"firewall_ssh_sources must be IPv4 or IPv6 addresses or networks such as 10.0.0.0/8; "
+                        f"these do not parse: {invalid_networks(ssh_sources)}")
+    if ':' in str(ssh_port) or _port_problem(ssh_port):
+        problems.append(f"firewall_ssh_port must be a number 1-65535 (got {ssh_port!r})")
+    return problems
+
+
 def host_address(host, hostvars):
     """The private address of an inventory host (mlops_private_address, else ansible_host, else its name)."""
     variables = hostvars[host]
@@ -193,6 +238,7 @@ class FilterModule:
         return {
             'firewall_rules': firewall_rules,
             'invalid_networks': invalid_networks,
+            'firewall_settings_problems': firewall_settings_problems,
             'connection_matrix': connection_matrix,
             'reachability_table': reachability_table,
         }

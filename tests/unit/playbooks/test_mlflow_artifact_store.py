@@ -24,11 +24,11 @@ def declared(run):
 
 def test_host_local_artifacts_on_two_tracking_hosts_are_refused(ansible_playbook):
     run = ansible_playbook("mlflow_artifact_store.yml", SECRETS, inventory=INVENTORY)
-    refused = results(run, "Check that several tracking hosts share one artifact store")
+    refused = results(run, "Check the settings")
     assert set(refused) == {"tracking-1", "tracking-2"}, run.output[-3000:]
     for result in refused.values():
         assert result.get("failed") is True
-        assert result["msg"].startswith("mlflow_artifacts_destination is '/var/lib/efficientai/mlflow/artifacts'")
+        assert result["msg"].startswith("mlflow_artifacts_destination is '/var/lib/efficientai/mlflow/artifacts'"), result["msg"]
         assert "the 2 hosts of group tracking" in result["msg"] and "mlflow_artifacts_url" in result["msg"]
     assert declared(run) == {}
     assert SECRETS["mlflow_db_password"] not in run.output
@@ -53,17 +53,17 @@ def test_an_s3_store_is_one_store(ansible_playbook):
     assert {host: value["artifacts_path"] for host, value in declared(run).items()} == {"tracking-1": "", "tracking-2": ""}
 
 
-@pytest.mark.parametrize("variables, task, message", [
-    ({"mlflow_artifacts_url": "http://10.0.0.21:5500"}, "Check the artifacts server URL",
+@pytest.mark.parametrize("variables, message", [
+    ({"mlflow_artifacts_url": "http://10.0.0.21:5500"},
      "mlflow_artifacts_url must be the base URL of the artifacts-only server"),
-    ({"mlflow_artifacts_url": "https://10.0.0.21:5500/api"}, "Check the artifacts server URL", "got 'https://10.0.0.21:5500/api'"),
-    ({"mlflow_artifacts_url": "https://10.0.0.21:5500", "mlflow_tls": False}, "Check the artifacts server URL",
+    ({"mlflow_artifacts_url": "https://10.0.0.21:5500/api"}, "got 'https://10.0.0.21:5500/api'"),
+    ({"mlflow_artifacts_url": "https://10.0.0.21:5500", "mlflow_tls": False},
      "https needs mlflow_tls"),
-    ({"mlflow_artifacts_server_port": 5000}, "Check the artifacts-only server settings",
+    ({"mlflow_artifacts_server_port": 5000},
      "mlflow_artifacts_server_port must be 1-65535 and outside the replicas' ports 5000-5000 (got 5000)"),
 ])
-def test_bad_artifacts_server_settings_are_refused(ansible_playbook, variables, task, message):
+def test_bad_artifacts_server_settings_are_refused(ansible_playbook, variables, message):
     run = ansible_playbook("mlflow_artifact_store.yml", {**SECRETS, **ONE_STORE, **variables}, inventory=INVENTORY)
-    failed = {host: result for host, result in results(run, task).items() if result.get("failed")}
+    failed = {host: result for host, result in results(run, "Check the settings").items() if result.get("failed")}
     assert failed and all(message in result["msg"] for result in failed.values()), run.output[-3000:]
     assert not set(failed) & set(declared(run))

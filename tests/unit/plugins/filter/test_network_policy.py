@@ -4,7 +4,7 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.efficientai.mlops.plugins.filter.network_policy import (
-    connection_matrix, firewall_rules, invalid_networks, reachability_table)
+    connection_matrix, firewall_rules, firewall_settings_problems, invalid_networks, reachability_table)
 
 GROUPS = {'all': ['db', 'track-1', 'track-2', 'ops'], 'db': ['db'], 'tracking': ['track-1', 'track-2'],
           'orchestration': ['ops'], 'monitoring': ['ops'], 'proxy': ['ops'], 'serving': []}
@@ -94,3 +94,36 @@ def test_invalid_networks_are_the_values_that_do_not_parse():
         '10.0.0.300', '10.0.0.0/33', 'db.example']
     with pytest.raises(AnsibleFilterError, match='expected a list'):
         invalid_networks('10.0.0.0/8')
+
+
+METRICS = {'name': 'metrics', 'port': '9100', 'sources': ['10.1.0.40/32'], 'groups': ['monitoring']}
+
+
+@pytest.mark.parametrize('rules, sources, port', [
+    ([], [], 22), ([METRICS, {'name': 'range', 'port': '60000:61000', 'proto': 'udp'}], ['10.0.0.0/8', 'fd00::/8'], '2222'),
+])
+def test_valid_firewall_inputs_have_no_problems(rules, sources, port):
+    assert firewall_settings_problems(rules, sources, port) == []
+
+
+@pytest.mark.parametrize('rules, sources, port, message', [
+    ('metrics', [], 22, "firewall_rules must be a list of {name, port, proto, sources, groups} (got 'metrics')"),
+    (['metrics'], [], 22, "firewall_rules[0] must be a dict"),
+    ([{'port': 9100}], [], 22, "firewall_rules[0] needs a name"),
+    ([METRICS, {'name': 'x'}], [], 22, "firewall_rules[1] (x) needs a port"),
+    ([dict(METRICS, port='99999')], [], 22,
+     "firewall_rules[0] (metrics): port must be a number 1-65535 or a range first:last (got '99999')"),
+    ([dict(METRICS, port='9200:9100')], [], 22, "(got '9200:9100')"),
+    ([dict(METRICS, sources='10.0.0.0/8')], [], 22, "firewall_rules[0] (metrics): sources must be a list (got '10.0.0.0/8')"),
+    ([dict(METRICS, groups='monitoring')], [], 22, "firewall_rules[0] (metrics): groups must be a list"),
+    ([dict(METRICS, sources=['10.0.0.300'])], [], 22, "firewall_rules[0] (metrics): sources must be IPv4 or IPv6 "
+                                                      "addresses or networks such as 10.0.0.0/8; these do not parse: ['10.0.0.300']"),
+    ([], '10.0.0.0/8', 22, "firewall_ssh_sources must be a list of addresses or networks such as 10.0.0.0/8 (got '10.0.0.0/8')"),
+    ([], ['10.0.0.300'], 22, "firewall_ssh_sources must be IPv4 or IPv6 addresses or networks"),
+    ([], [], 0, "firewall_ssh_port must be a number 1-65535 (got 0)"),
+    ([], [], '22:23', "firewall_ssh_port must be a number 1-65535 (got '22:23')"),
+    ([], [], 'ssh', "firewall_ssh_port must be a number 1-65535 (got 'ssh')"),
+])
+def test_each_firewall_problem_names_its_variable(rules, sources, port, message):
+    problems = firewall_settings_problems(rules, sources, port)
+    assert len(problems) == 1 and message in problems[0], problems
