@@ -20,10 +20,10 @@ def declared(run):
 
 def test_a_worker_host_without_celery_is_refused(ansible_playbook):
     run = ansible_playbook("airflow_workers.yml", {"airflow_executor": "LocalExecutor"}, inventory=INVENTORY)
-    refused = results(run, "Check the executor of a worker host")
+    refused = results(run, "Check the settings")
     assert refused["worker-1"].get("failed") is True, run.output[-3000:]
-    assert refused["worker-1"]["msg"] == ("airflow: worker-1 is in group workers, which runs Celery workers only: "
-                                          "set airflow_executor to CeleryExecutor for it (got 'LocalExecutor').")
+    assert refused["worker-1"]["msg"] == ("airflow_executor must be CeleryExecutor on worker-1, which is in group workers "
+                                          "and runs Celery workers only (got 'LocalExecutor').")
     assert refused["ops-1"].get("failed") is not True
     assert "worker-1" not in declared(run)
 

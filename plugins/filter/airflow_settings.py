@@ -1,0 +1,194 @@
+# Copyright: (c) 2026, EfficientAI platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The airflow role's settings checked in one call, each problem naming one variable; secrets
+are judged by the stack's one password rule and never shown."""
+
+from __future__ import annotations
+
+import re
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.efficientai.mlops.plugins.test.strong_password import example_secret, strong_password
+
+_RELEASE = re.compile(r'^([0-9]+)\.[0-9]+\.[0-9]+$')
+_LOOPBACK = re.compile(r'^(127\.[0-9.]+|::1|localhost)$')
+_USERNAME = re.compile(r'^[A-Za-z0-9_.@-]+$')
+_FERNET = re.compile(r'^[A-Za-z0-9_-]{43}=$')
+_PORTS = ('airflow_api_port', 'airflow_database_port', 'airflow_worker_log_server_port',
+          'airflow_trigger_log_server_port', 'airflow_redis_port', 'airflow_flower_port')
+# The simple auth manager's roles; FAB also knows the installation's custom roles, so any name passes there.
+_SIMPLE_ROLES = ('viewer', 'user', 'op', 'admin')
+_TLS_PROTOCOLS = ('TLSv1.2', 'TLSv1.3')
+_BROKER_REQUIRED = ('airflow_redis_tls', 'airflow_redis_bind', 'airflow_redis_host',
+                    'airflow_redis_tls_certificate', 'airflow_redis_tls_key', 'airflow_redis_tls_ca',
+                    'airflow_redis_tls_protocols', 'airflow_redis_tls_extra_names')
+_REQUIRED = _BROKER_REQUIRED + (
+    'airflow_version', 'airflow_celery_queues', 'airflow_extra_packages', 'airflow_users', 'airflow_flower_users',
+    'airflow_executor', 'airflow_database_backend', 'airflow_schedulers', 'airflow_celery_workers', 'airflow_home',
+    'airflow_auth_manager', 'airflow_flower_enabled', 'airflow_database_tls', 'airflow_database_host',
+    'airflow_ca_dir', 'airflow_secret_key', 'airflow_jwt_secret', 'airflow_fernet_key',
+    'airflow_database_password', 'airflow_redis_password', 'host', 'worker_host') + _PORTS
+
+
+def _checked(settings, required, caller):
+    if not isinstance(settings, dict):
+        raise AnsibleFilterError(f"{caller} expects a dict of settings, got {type(settings).__name__}")
+    missing = [name for name in required if name not in settings]
+    if missing:
+        raise AnsibleFilterError(f"{caller}: settings lack {', '.join(missing)}")
+    return settings
+
+
+def _integer(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _is_list(value):
+    return isinstance(value, (list, tuple))
+
+
+def _setup(s):
+    problems = []
+    release = _RELEASE.match(str(s['airflow_version']))
+    if not release or int(release.group(1)) < 3:
+        problems.append(f"airflow_version must be a 3.x release such as 3.3.2 (got {s['airflow_version']!r})")
+    if not _is_list(s['airflow_celery_queues']) or not s['airflow_celery_queues']:
+        problems.append(f"airflow_celery_queues must be a list of at least one queue (got {s['airflow_celery_queues']!r})")
+    for name in ('airflow_extra_packages', 'airflow_users', 'airflow_flower_users'):
+        if not _is_list(s[name]):
+            problems.append(f"{name} must be a list (got {'a ' + type(s[name]).__name__})")
+    postgresql = s['airflow_database_backend'] == 'postgresql'
+    if s['airflow_executor'] == 'CeleryExecutor' and not postgresql:
+        problems.append(f"airflow_database_backend must be postgresql with CeleryExecutor (got {s['airflow_database_backend']!r})")
+    for name in ('airflow_schedulers', 'airflow_celery_workers'):
+        if _integer(s[name]) is None or _integer(s[name]) < 0:
+            problems.append(f"{name} must be a number, 0 or more (got {s[name]!r})")
+    if (_integer(s['airflow_schedulers']) or 0) > 1 and not postgresql:
+        problems.append(f"airflow_schedulers must be 0 or 1 with airflow_database_backend={s['airflow_database_backend']} "
+                        f"(got {s['airflow_schedulers']}): several schedulers need postgresql")
+    if not str(s['airflow_home']).startswith('/'):
+        problems.append(f"airflow_home must be an absolute path (got {s['airflow_home']!r})")
+    for name in _PORTS:
+        port = _integer(s[name])
+        if not re.match(r'^[0-9]+$', str(s[name])) or not 0 < port < 65536:
+            problems.append(f"{name} must be a port number 1-65535 (got {s[name]!r})")
+    if s['worker_host'] and s['airflow_executor'] != 'CeleryExecutor':
+        problems.append(f"airflow_executor must be CeleryExecutor on {s['host']}, which is in group workers and runs "
+                        f"Celery workers only (got {s['airflow_executor']!r})")
+    return problems
+
+
+def _secrets(s, allow_examples):
+    """(name, value, minimum length) of every secret the settings use."""
+    celery = s['airflow_executor'] == 'CeleryExecutor'
+    secrets = [('airflow_secret_key', s['airflow_secret_key'], 32), ('airflow_jwt_secret', s['airflow_jwt_secret'], 64),
+               ('airflow_fernet_key', s['airflow_fernet_key'], 44)]
+    if s['airflow_database_backend'] == 'postgresql':
+        secrets.append(('airflow_database_password', s['airflow_database_password'], 12))
+    if celery:
+        secrets.append(('airflow_redis_password', s['airflow_redis_password'], 16))
+    for name in ('airflow_users', 'airflow_flower_users'):
+        for index, user in enumerate(s[name] if _is_list(s[name]) else []):
+            if isinstance(user, dict) and user.get('state', 'present') != 'absent':
+                secrets.append((f"the password of {name}[{index}] ({user.get('username', '')})", user.get('password', ''), 12))
+    problems = []
+    for name, value, min_length in secrets:
+        if strong_password(value, min_length=min_length, allow_examples=allow_examples):
+            continue
+        if example_secret(value):
+            problems.append(f"{name} is a value of the example vault, whose password is public: replace it with your own "
+                            "secret (ansible-vault encrypt_string), or set mlops_allow_example_secrets: true for a "
+                            "throwaway test stack (docs/secrets.md)")
+        else:
+            problems.append(f"{name} needs at least {min_length} characters, not all digits, and no run (abcd, 4321), "
+                            "keyboard row (qwerty), repeated part or well-known value (docs/secrets.md)")
+    # Fernet: 32 bytes, url-safe base64 (44 characters ending in '=').
+    if not _FERNET.match(str(s['airflow_fernet_key'])):
+        problems.append("airflow_fernet_key must be a Fernet key, the same on every Airflow host (python -c 'from "
+                        "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')")
+    return problems
+
+
+def _database_tls(s):
+    problems = []
+    if (s['airflow_database_backend'] == 'postgresql' and not s['airflow_database_tls']
+            and not _LOOPBACK.match(str(s['airflow_database_host']))):
+        problems.append(f"airflow_database_tls is false, which would send the database password in clear text to "
+                        f"{s['airflow_database_host']!r}: set it to true (false only for a loopback airflow_database_host)")
+    if not str(s['airflow_ca_dir']).startswith('/'):
+        problems.append(f"airflow_ca_dir must be an absolute path (got {s['airflow_ca_dir']!r})")
+    return problems
+
+
+def airflow_broker_tls_problems(settings):
+    """One message per problem of the Celery broker's TLS settings, checked on the broker host and
+    on its clients; [] when valid."""
+    s = _checked(settings, _BROKER_REQUIRED, 'airflow_broker_tls_problems')
+    problems = []
+    bind = s['airflow_redis_bind'] if _is_list(s['airflow_redis_bind']) else [s['airflow_redis_bind']]
+    # Plain Redis (password in the clear) only where nothing leaves the host.
+    if not s['airflow_redis_tls'] and any(not _LOOPBACK.match(str(address)) for address in list(bind) + [s['airflow_redis_host']]):
+        problems.append(f"airflow_redis_tls=false is allowed only when Redis is bound to and reached on loopback "
+                        f"(airflow_redis_bind {list(bind)}, airflow_redis_host {s['airflow_redis_host']!r}): set "
+                        "airflow_redis_tls: true")
+    if bool(s['airflow_redis_tls_certificate']) != bool(s['airflow_redis_tls_key']):
+        given, missing = (('airflow_redis_tls_certificate', 'airflow_redis_tls_key') if s['airflow_redis_tls_certificate']
+                          else ('airflow_redis_tls_key', 'airflow_redis_tls_certificate'))
+        problems.append(f"{missing} is empty while {given} is set: give both, or neither to get a certificate of the private CA")
+    elif s['airflow_redis_tls_certificate'] and not s['airflow_redis_tls_ca']:
+        problems.append("airflow_redis_tls_ca is empty while airflow_redis_tls_certificate is given: set it to the CA "
+                        "that signed the certificate")
+    protocols = s['airflow_redis_tls_protocols']
+    if not _is_list(protocols) or not protocols or not set(protocols) <= set(_TLS_PROTOCOLS):
+        problems.append(f"airflow_redis_tls_protocols must be a list of TLSv1.2 and/or TLSv1.3 (got {protocols!r})")
+    if not _is_list(s['airflow_redis_tls_extra_names']):
+        problems.append(f"airflow_redis_tls_extra_names must be a list (got {s['airflow_redis_tls_extra_names']!r})")
+    return problems
+
+
+def _users(s):
+    problems = []
+    fab = s['airflow_auth_manager'] == 'fab'
+    for index, user in enumerate(s['airflow_users'] if _is_list(s['airflow_users']) else []):
+        where = f"airflow_users[{index}]"
+        if not isinstance(user, dict):
+            problems.append(f"{where} must be a dict of username, password and role")
+            continue
+        if not _USERNAME.match(str(user.get('username', ''))):
+            problems.append(f"{where} needs a username of letters, digits, '_', '.', '@' or '-' (got {user.get('username', '')!r})")
+        role = user.get('role', '')
+        if user.get('state', 'present') != 'absent' and not (role if fab else role in _SIMPLE_ROLES):
+            expected = 'a role' if fab else f"a role, one of {', '.join(_SIMPLE_ROLES)} (the simple auth manager's)"
+            problems.append(f"{where} ({user.get('username', '')}) needs {expected} (got {role!r})")
+    for index, user in enumerate(s['airflow_flower_users'] if _is_list(s['airflow_flower_users']) else []):
+        where = f"airflow_flower_users[{index}]"
+        if not isinstance(user, dict):
+            problems.append(f"{where} must be a dict of username and password")
+            continue
+        if not _USERNAME.match(str(user.get('username', ''))):
+            problems.append(f"{where} needs a username of letters, digits, '_', '.', '@' or '-' (got {user.get('username', '')!r})")
+        if re.search('[:,]', str(user.get('password', ''))):
+            problems.append(f"{where} ({user.get('username', '')}) needs a password without ':' or ','")
+    if s['airflow_executor'] == 'CeleryExecutor' and s['airflow_flower_enabled'] and not s['airflow_flower_users']:
+        problems.append("airflow_flower_users must name at least one user while airflow_flower_enabled is true: Flower "
+                        "would be open to anyone")
+    return problems
+
+
+def airflow_settings_problems(settings, allow_example_secrets=False):
+    """Return one message per problem of the airflow role's settings; an empty list means valid.
+
+    `settings` maps the role's variable names to their values, with `host` (the inventory name) and
+    `worker_host` (whether it is in group workers). No message shows a secret."""
+    s = _checked(settings, _REQUIRED, 'airflow_settings_problems')
+    broker = airflow_broker_tls_problems(s) if s['airflow_executor'] == 'CeleryExecutor' else []
+    return _setup(s) + _secrets(s, allow_example_secrets) + _database_tls(s) + broker + _users(s)
+
+
+class FilterModule:
+    def filters(self):
+        return {'airflow_settings_problems': airflow_settings_problems,
+                'airflow_broker_tls_problems': airflow_broker_tls_problems}
