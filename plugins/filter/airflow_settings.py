@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ansible.errors import AnsibleFilterError
+from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_list
 from ansible_collections.efficientai.mlops.plugins.test.strong_password import example_secret, strong_password
 
 _RELEASE = re.compile(r'^([0-9]+)\.[0-9]+\.[0-9]+$')
@@ -30,49 +30,29 @@ _REQUIRED = _BROKER_REQUIRED + (
     'airflow_database_password', 'airflow_redis_password', 'host', 'worker_host') + _PORTS
 
 
-def _checked(settings, required, caller):
-    if not isinstance(settings, dict):
-        raise AnsibleFilterError(f"{caller} expects a dict of settings, got {type(settings).__name__}")
-    missing = [name for name in required if name not in settings]
-    if missing:
-        raise AnsibleFilterError(f"{caller}: settings lack {', '.join(missing)}")
-    return settings
-
-
-def _integer(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _is_list(value):
-    return isinstance(value, (list, tuple))
-
-
 def _setup(s):
     problems = []
     release = _RELEASE.match(str(s['airflow_version']))
     if not release or int(release.group(1)) < 3:
         problems.append(f"airflow_version must be a 3.x release such as 3.3.2 (got {s['airflow_version']!r})")
-    if not _is_list(s['airflow_celery_queues']) or not s['airflow_celery_queues']:
+    if not is_list(s['airflow_celery_queues']) or not s['airflow_celery_queues']:
         problems.append(f"airflow_celery_queues must be a list of at least one queue (got {s['airflow_celery_queues']!r})")
     for name in ('airflow_extra_packages', 'airflow_users', 'airflow_flower_users'):
-        if not _is_list(s[name]):
+        if not is_list(s[name]):
             problems.append(f"{name} must be a list (got {'a ' + type(s[name]).__name__})")
     postgresql = s['airflow_database_backend'] == 'postgresql'
     if s['airflow_executor'] == 'CeleryExecutor' and not postgresql:
         problems.append(f"airflow_database_backend must be postgresql with CeleryExecutor (got {s['airflow_database_backend']!r})")
     for name in ('airflow_schedulers', 'airflow_celery_workers'):
-        if _integer(s[name]) is None or _integer(s[name]) < 0:
+        if integer(s[name]) is None or integer(s[name]) < 0:
             problems.append(f"{name} must be a number, 0 or more (got {s[name]!r})")
-    if (_integer(s['airflow_schedulers']) or 0) > 1 and not postgresql:
+    if (integer(s['airflow_schedulers']) or 0) > 1 and not postgresql:
         problems.append(f"airflow_schedulers must be 0 or 1 with airflow_database_backend={s['airflow_database_backend']} "
                         f"(got {s['airflow_schedulers']}): several schedulers need postgresql")
     if not str(s['airflow_home']).startswith('/'):
         problems.append(f"airflow_home must be an absolute path (got {s['airflow_home']!r})")
     for name in _PORTS:
-        port = _integer(s[name])
+        port = integer(s[name])
         if not re.match(r'^[0-9]+$', str(s[name])) or not 0 < port < 65536:
             problems.append(f"{name} must be a port number 1-65535 (got {s[name]!r})")
     if s['worker_host'] and s['airflow_executor'] != 'CeleryExecutor':
@@ -91,7 +71,7 @@ def _secrets(s, allow_examples):
     if celery:
         secrets.append(('airflow_redis_password', s['airflow_redis_password'], 16))
     for name in ('airflow_users', 'airflow_flower_users'):
-        for index, user in enumerate(s[name] if _is_list(s[name]) else []):
+        for index, user in enumerate(s[name] if is_list(s[name]) else []):
             if isinstance(user, dict) and user.get('state', 'present') != 'absent':
                 secrets.append((f"the password of {name}[{index}] ({user.get('username', '')})", user.get('password', ''), 12))
     problems = []
@@ -126,9 +106,9 @@ def _database_tls(s):
 def airflow_broker_tls_problems(settings):
     """One message per problem of the Celery broker's TLS settings, checked on the broker host and
     on its clients; [] when valid."""
-    s = _checked(settings, _BROKER_REQUIRED, 'airflow_broker_tls_problems')
+    s = checked(settings, _BROKER_REQUIRED, 'airflow_broker_tls_problems')
     problems = []
-    bind = s['airflow_redis_bind'] if _is_list(s['airflow_redis_bind']) else [s['airflow_redis_bind']]
+    bind = s['airflow_redis_bind'] if is_list(s['airflow_redis_bind']) else [s['airflow_redis_bind']]
     # Plain Redis (password in the clear) only where nothing leaves the host.
     if not s['airflow_redis_tls'] and any(not _LOOPBACK.match(str(address)) for address in list(bind) + [s['airflow_redis_host']]):
         problems.append(f"airflow_redis_tls=false is allowed only when Redis is bound to and reached on loopback "
@@ -142,36 +122,42 @@ def airflow_broker_tls_problems(settings):
         problems.append("airflow_redis_tls_ca is empty while airflow_redis_tls_certificate is given: set it to the CA "
                         "that signed the certificate")
     protocols = s['airflow_redis_tls_protocols']
-    if not _is_list(protocols) or not protocols or not set(protocols) <= set(_TLS_PROTOCOLS):
+    if not is_list(protocols) or not protocols or not set(protocols) <= set(_TLS_PROTOCOLS):
         problems.append(f"airflow_redis_tls_protocols must be a list of TLSv1.2 and/or TLSv1.3 (got {protocols!r})")
-    if not _is_list(s['airflow_redis_tls_extra_names']):
+    if not is_list(s['airflow_redis_tls_extra_names']):
         problems.append(f"airflow_redis_tls_extra_names must be a list (got {s['airflow_redis_tls_extra_names']!r})")
     return problems
 
 
-def _users(s):
+def _user_problems(name, users, check):
+    """Problems of a list of users: each a dict with a valid username, then what `check(where, user)` finds."""
     problems = []
+    for index, user in enumerate(users if is_list(users) else []):
+        where = f"{name}[{index}]"
+        if not isinstance(user, dict):
+            problems.append(f"{where} must be a dict with a username and a password")
+            continue
+        if not _USERNAME.match(str(user.get('username', ''))):
+            problems.append(f"{where} needs a username of letters, digits, '_', '.', '@' or '-' (got {user.get('username', '')!r})")
+        problems += check(f"{where} ({user.get('username', '')})", user)
+    return problems
+
+
+def _users(s):
     fab = s['airflow_auth_manager'] == 'fab'
-    for index, user in enumerate(s['airflow_users'] if _is_list(s['airflow_users']) else []):
-        where = f"airflow_users[{index}]"
-        if not isinstance(user, dict):
-            problems.append(f"{where} must be a dict of username, password and role")
-            continue
-        if not _USERNAME.match(str(user.get('username', ''))):
-            problems.append(f"{where} needs a username of letters, digits, '_', '.', '@' or '-' (got {user.get('username', '')!r})")
-        role = user.get('role', '')
-        if user.get('state', 'present') != 'absent' and not (role if fab else role in _SIMPLE_ROLES):
-            expected = 'a role' if fab else f"a role, one of {', '.join(_SIMPLE_ROLES)} (the simple auth manager's)"
-            problems.append(f"{where} ({user.get('username', '')}) needs {expected} (got {role!r})")
-    for index, user in enumerate(s['airflow_flower_users'] if _is_list(s['airflow_flower_users']) else []):
-        where = f"airflow_flower_users[{index}]"
-        if not isinstance(user, dict):
-            problems.append(f"{where} must be a dict of username and password")
-            continue
-        if not _USERNAME.match(str(user.get('username', ''))):
-            problems.append(f"{where} needs a username of letters, digits, '_', '.', '@' or '-' (got {user.get('username', '')!r})")
-        if re.search('[:,]', str(user.get('password', ''))):
-            problems.append(f"{where} ({user.get('username', '')}) needs a password without ':' or ','")
+
+    def role(where, user):
+        given = user.get('role', '')
+        if user.get('state', 'present') == 'absent' or (given if fab else given in _SIMPLE_ROLES):
+            return []
+        expected = 'a role' if fab else f"a role, one of {', '.join(_SIMPLE_ROLES)} (the simple auth manager's)"
+        return [f"{where} needs {expected} (got {given!r})"]
+
+    def flower_password(where, user):
+        return [f"{where} needs a password without ':' or ','"] if re.search('[:,]', str(user.get('password', ''))) else []
+
+    problems = _user_problems('airflow_users', s['airflow_users'], role)
+    problems += _user_problems('airflow_flower_users', s['airflow_flower_users'], flower_password)
     if s['airflow_executor'] == 'CeleryExecutor' and s['airflow_flower_enabled'] and not s['airflow_flower_users']:
         problems.append("airflow_flower_users must name at least one user while airflow_flower_enabled is true: Flower "
                         "would be open to anyone")
@@ -183,7 +169,7 @@ def airflow_settings_problems(settings, allow_example_secrets=False):
 
     `settings` maps the role's variable names to their values, with `host` (the inventory name) and
     `worker_host` (whether it is in group workers). No message shows a secret."""
-    s = _checked(settings, _REQUIRED, 'airflow_settings_problems')
+    s = checked(settings, _REQUIRED, 'airflow_settings_problems')
     broker = airflow_broker_tls_problems(s) if s['airflow_executor'] == 'CeleryExecutor' else []
     return _setup(s) + _secrets(s, allow_example_secrets) + _database_tls(s) + broker + _users(s)
 

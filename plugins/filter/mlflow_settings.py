@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from ansible.errors import AnsibleFilterError
+from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_list
 
 _RELEASE = re.compile(r'^[0-9]+\.[0-9]+\.[0-9]+([a-z0-9.]*)?$')
 _BUCKET = re.compile(r'^s3://[a-z0-9][a-z0-9.-]{2,62}(/.*)?$')
@@ -29,17 +29,6 @@ _REQUIRED = (
     'user_uid')
 
 
-def _integer(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _is_list(value):
-    return isinstance(value, (list, tuple))
-
-
 def _is_abs(value):
     return isinstance(value, str) and value.startswith('/')
 
@@ -48,7 +37,7 @@ def _server(s):
     problems = []
     if not _RELEASE.match(str(s['mlflow_version'])):
         problems.append(f"mlflow_version must be a release such as 3.17.2 (got {s['mlflow_version']!r})")
-    port, replicas = _integer(s['mlflow_port']), _integer(s['mlflow_replicas'])
+    port, replicas = integer(s['mlflow_port']), integer(s['mlflow_replicas'])
     if port is None or not 0 < port < 65536:
         problems.append(f"mlflow_port must be a TCP port, 1-65535 (got {s['mlflow_port']!r})")
     if replicas is None or replicas < 1:
@@ -59,10 +48,10 @@ def _server(s):
     elif replicas > 1 and s['mlflow_backend'] != 'postgresql':
         problems.append(f"mlflow_replicas must be 1 with mlflow_backend={s['mlflow_backend']} (got {replicas}): "
                         "replicas share one database, so set mlflow_backend: postgresql to run more")
-    workers = _integer(s['mlflow_workers'])
+    workers = integer(s['mlflow_workers'])
     if workers is None or workers < 1:
         problems.append(f"mlflow_workers must be at least 1 (got {s['mlflow_workers']!r})")
-    timeout = _integer(s['mlflow_ready_timeout'])
+    timeout = integer(s['mlflow_ready_timeout'])
     if timeout is None or timeout < 1:
         problems.append(f"mlflow_ready_timeout must be a number of seconds above 0 (got {s['mlflow_ready_timeout']!r})")
     if s['mlflow_uvicorn_opts'] and s['mlflow_gunicorn_opts']:
@@ -73,7 +62,7 @@ def _server(s):
     if s['mlflow_prometheus_dir'] and not _is_abs(s['mlflow_prometheus_dir']):
         problems.append(f"mlflow_prometheus_dir must be empty or an absolute path (got {s['mlflow_prometheus_dir']!r})")
     for name in ('mlflow_allowed_hosts', 'mlflow_cors_allowed_origins', 'mlflow_extra_packages'):
-        if not _is_list(s[name]):
+        if not is_list(s[name]):
             problems.append(f"{name} must be a list (got {s[name]!r})")
     # Anyone who can reach the server could read and change every experiment and model.
     if not s['mlflow_auth_enabled'] and s['mlflow_host'] not in _LOOPBACK_NAMES:
@@ -122,8 +111,8 @@ def _artifacts(s):
     if endpoint and not re.match(r'^https?://', str(endpoint)):
         problems.append(f"mlflow_s3_endpoint_url must be an http(s) URL (got {endpoint!r})")
     if s['mlflow_artifacts_server']:
-        port, first = _integer(s['mlflow_artifacts_server_port']), _integer(s['mlflow_port']) or 0
-        last = first + (_integer(s['mlflow_replicas']) or 1) - 1
+        port, first = integer(s['mlflow_artifacts_server_port']), integer(s['mlflow_port']) or 0
+        last = first + (integer(s['mlflow_replicas']) or 1) - 1
         if port is None or not 0 < port < 65536 or first <= port <= last:
             problems.append(f"mlflow_artifacts_server_port must be 1-65535 and outside the replicas' ports {first}-{last} "
                             f"(got {s['mlflow_artifacts_server_port']})")
@@ -136,7 +125,7 @@ def _artifacts(s):
                             f"(plain http only to a loopback host; https needs mlflow_tls for the CA that verifies it), "
                             f"got {url!r}")
     # Artifacts on each host's own disk would be a 404 through every other host of the front.
-    hosts = _integer(s['mlflow_tracking_hosts']) or 0
+    hosts = integer(s['mlflow_tracking_hosts']) or 0
     if not in_s3 and not url and hosts >= 2:
         problems.append(f"mlflow_artifacts_destination is {store!r} on this host's own disk, but the {hosts} hosts of group "
                         f"{s['mlflow_tracking_group']} each run a tracking server: set mlflow_artifacts_url to the "
@@ -169,11 +158,11 @@ def _tls(s):
     elif s['mlflow_tls_certificate'] and not s['mlflow_tls_ca']:
         problems.append("mlflow_tls_ca is empty while mlflow_tls_certificate is given: set it to the CA that signed the "
                         "certificate, which the role's own checks verify the server with")
-    if not _is_list(s['mlflow_tls_extra_names']):
+    if not is_list(s['mlflow_tls_extra_names']):
         problems.append(f"mlflow_tls_extra_names must be a list (got {s['mlflow_tls_extra_names']!r})")
     if not _is_abs(s['mlflow_tls_ca_dir']):
         problems.append(f"mlflow_tls_ca_dir must be an absolute path (got {s['mlflow_tls_ca_dir']!r})")
-    if _integer(s['user_uid']) not in (0, None):
+    if integer(s['user_uid']) not in (0, None):
         problems.append(f"mlflow_tls needs the role to run as root (user id {s['user_uid']}): the key goes to a root-owned "
                         "directory, so set become: true")
     return problems
@@ -186,11 +175,7 @@ def mlflow_settings_problems(settings):
     role computes (mlflow_artifacts_store, mlflow_db_loopback, mlflow_tracking_hosts,
     mlflow_s3_keys_paired, mlflow_admin_password_reused) and the host's user_uid. Secrets
     never come in: the caller passes what it compared."""
-    if not isinstance(settings, dict):
-        raise AnsibleFilterError(f"mlflow_settings_problems expects a dict of settings, got {type(settings).__name__}")
-    missing = [name for name in _REQUIRED if name not in settings]
-    if missing:
-        raise AnsibleFilterError(f"mlflow_settings_problems: settings lack {', '.join(missing)}")
+    settings = checked(settings, _REQUIRED, 'mlflow_settings_problems')
     return _server(settings) + _backend(settings) + _artifacts(settings) + _login(settings) + _tls(settings)
 
 
