@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_list
-from ansible_collections.efficientai.mlops.plugins.test.strong_password import example_secret, strong_password
+from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_list, weak_secrets
 
 _RELEASE = re.compile(r'^([0-9]+)\.[0-9]+\.[0-9]+$')
 _LOOPBACK = re.compile(r'^(127\.[0-9.]+|::1|localhost)$')
@@ -62,7 +61,7 @@ def _setup(s):
 
 
 def _secrets(s, allow_examples):
-    """(name, value, minimum length) of every secret the settings use."""
+    """Every secret the settings use, by the stack's password rule, and the Fernet key's format."""
     celery = s['airflow_executor'] == 'CeleryExecutor'
     secrets = [('airflow_secret_key', s['airflow_secret_key'], 32), ('airflow_jwt_secret', s['airflow_jwt_secret'], 64),
                ('airflow_fernet_key', s['airflow_fernet_key'], 44)]
@@ -74,17 +73,7 @@ def _secrets(s, allow_examples):
         for index, user in enumerate(s[name] if is_list(s[name]) else []):
             if isinstance(user, dict) and user.get('state', 'present') != 'absent':
                 secrets.append((f"the password of {name}[{index}] ({user.get('username', '')})", user.get('password', ''), 12))
-    problems = []
-    for name, value, min_length in secrets:
-        if strong_password(value, min_length=min_length, allow_examples=allow_examples):
-            continue
-        if example_secret(value):
-            problems.append(f"{name} is a value of the example vault, whose password is public: replace it with your own "
-                            "secret (ansible-vault encrypt_string), or set mlops_allow_example_secrets: true for a "
-                            "throwaway test stack (docs/secrets.md)")
-        else:
-            problems.append(f"{name} needs at least {min_length} characters, not all digits, and no run (abcd, 4321), "
-                            "keyboard row (qwerty), repeated part or well-known value (docs/secrets.md)")
+    problems = weak_secrets(secrets, allow_examples)
     # Fernet: 32 bytes, url-safe base64 (44 characters ending in '=').
     if not _FERNET.match(str(s['airflow_fernet_key'])):
         problems.append("airflow_fernet_key must be a Fernet key, the same on every Airflow host (python -c 'from "

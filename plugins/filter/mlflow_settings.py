@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_list
+from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_list, weak_secrets
 
 _RELEASE = re.compile(r'^[0-9]+\.[0-9]+\.[0-9]+([a-z0-9.]*)?$')
 _BUCKET = re.compile(r'^s3://[a-z0-9][a-z0-9.-]{2,62}(/.*)?$')
@@ -24,7 +24,8 @@ _REQUIRED = (
     'mlflow_db_tls', 'mlflow_db_host', 'mlflow_db_loopback', 'mlflow_db_tls_ca_dir',
     'mlflow_artifacts_destination', 'mlflow_artifacts_store', 'mlflow_s3_endpoint_url', 'mlflow_s3_keys_paired',
     'mlflow_artifacts_server', 'mlflow_artifacts_server_port', 'mlflow_artifacts_url', 'mlflow_tracking_group',
-    'mlflow_tracking_hosts', 'mlflow_admin_username', 'mlflow_admin_password_reused', 'mlflow_tls',
+    'mlflow_tracking_hosts', 'mlflow_admin_username', 'mlflow_admin_password', 'mlflow_admin_previous_password',
+    'mlflow_flask_secret_key', 'mlflow_db_password', 'mlflow_auth_db_password', 'mlflow_tls',
     'mlflow_tls_certificate', 'mlflow_tls_key', 'mlflow_tls_ca', 'mlflow_tls_extra_names', 'mlflow_tls_ca_dir',
     'user_uid')
 
@@ -134,11 +135,17 @@ def _artifacts(s):
     return problems
 
 
-def _login(s):
-    if not s['mlflow_auth_enabled']:
-        return []
-    problems = []
-    if s['mlflow_admin_password_reused']:
+def _login(s, allow_examples):
+    """The admin login and every secret, by the stack's password rule, never shown."""
+    postgresql, auth = s['mlflow_backend'] == 'postgresql', s['mlflow_auth_enabled']
+    secrets = ([('mlflow_admin_password', s['mlflow_admin_password'], 12),
+                ('mlflow_flask_secret_key', s['mlflow_flask_secret_key'], 32)] if auth else [])
+    secrets += [('mlflow_db_password', s['mlflow_db_password'], 12)] if postgresql else []
+    secrets += [('mlflow_auth_db_password', s['mlflow_auth_db_password'], 12)] if postgresql and auth else []
+    problems = weak_secrets(secrets, allow_examples)
+    if not auth:
+        return problems
+    if s['mlflow_admin_previous_password'] and s['mlflow_admin_previous_password'] == s['mlflow_admin_password']:
         problems.append("mlflow_admin_previous_password must differ from mlflow_admin_password: to rotate the password, "
                         "set the new one in mlflow_admin_password and the current one in mlflow_admin_previous_password")
     if not _USERNAME.match(str(s['mlflow_admin_username'])):
@@ -168,15 +175,15 @@ def _tls(s):
     return problems
 
 
-def mlflow_settings_problems(settings):
+def mlflow_settings_problems(settings, allow_example_secrets=False):
     """Return one message per problem of the mlflow role's settings; an empty list means valid.
 
     `settings` maps the role's variable names to their values, with the derived values the
     role computes (mlflow_artifacts_store, mlflow_db_loopback, mlflow_tracking_hosts,
-    mlflow_s3_keys_paired, mlflow_admin_password_reused) and the host's user_uid. Secrets
-    never come in: the caller passes what it compared."""
+    mlflow_s3_keys_paired) and the host's user_uid. No message shows a secret; the S3 keys and the
+    TLS key come in as whether they are given."""
     settings = checked(settings, _REQUIRED, 'mlflow_settings_problems')
-    return _server(settings) + _backend(settings) + _artifacts(settings) + _login(settings) + _tls(settings)
+    return _server(settings) + _backend(settings) + _artifacts(settings) + _login(settings, allow_example_secrets) + _tls(settings)
 
 
 class FilterModule:

@@ -1,11 +1,13 @@
 # Copyright: (c) 2026, EfficientAI platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the roles' settings filters (mlflow_settings_problems, airflow_settings_problems, ...) share:
-the caller's mapping checked for completeness, and lenient readers of values that may be wrong."""
+the caller's mapping checked for completeness, lenient readers of values that may be wrong, and the
+messages of secrets that fail the password rule."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.efficientai.mlops.plugins.test.strong_password import example_secret, strong_password
 
 
 def checked(settings, required, caller):
@@ -28,3 +30,20 @@ def integer(value):
 
 def is_list(value):
     return isinstance(value, (list, tuple))
+
+
+def weak_secrets(secrets, allow_examples):
+    """One message per secret of `secrets`, (name, value, minimum length) tuples, that fails the
+    stack's password rule (plugins/test/strong_password.py), naming it and never showing it."""
+    problems = []
+    for name, value, min_length in secrets:
+        if strong_password(value, min_length=min_length, allow_examples=allow_examples):
+            continue
+        if example_secret(value):
+            problems.append(f"{name} is a value of the example vault, whose password is public: replace it with your own "
+                            "secret (ansible-vault encrypt_string), or set mlops_allow_example_secrets: true for a "
+                            "throwaway test stack (docs/secrets.md)")
+        else:
+            problems.append(f"{name} needs at least {min_length} characters, not all digits, and no run (abcd, 4321), "
+                            "keyboard row (qwerty), repeated part or well-known value (docs/secrets.md)")
+    return problems

@@ -1,5 +1,7 @@
 """Unit tests of the mlflow_settings_problems filter: the mlflow role's preflight in one call."""
 
+import hashlib
+
 import pytest
 
 from ansible.errors import AnsibleFilterError
@@ -18,7 +20,9 @@ PRODUCTION = {
     'mlflow_s3_endpoint_url': '', 'mlflow_s3_keys_paired': True, 'mlflow_artifacts_server': True,
     'mlflow_artifacts_server_port': 5500, 'mlflow_artifacts_url': 'https://10.0.0.21:5500',
     'mlflow_tracking_group': 'tracking', 'mlflow_tracking_hosts': 2, 'mlflow_admin_username': 'admin',
-    'mlflow_admin_password_reused': False, 'mlflow_tls': True, 'mlflow_tls_certificate': False,
+    'mlflow_admin_password': 'Vq8-tukm-Rz3w-Lp2x', 'mlflow_admin_previous_password': '',
+    'mlflow_flask_secret_key': 'Yh4cN9sQ2mV7bX1kT6rW3pZ8dF5gJ0aL', 'mlflow_db_password': 'Nw7-pqbz-Kc4t-Hs9m',
+    'mlflow_auth_db_password': 'Kc4t-Hs9m-Nw7p-qbzR', 'mlflow_tls': True, 'mlflow_tls_certificate': False,
     'mlflow_tls_key': False, 'mlflow_tls_ca': False, 'mlflow_tls_extra_names': [],
     'mlflow_tls_ca_dir': '/root/.efficientai/pki', 'user_uid': 0,
 }
@@ -78,7 +82,12 @@ def test_valid_settings_have_no_problems(settings):
     ({'mlflow_tls': False, 'mlflow_artifacts_server': False}, 'mlflow_artifacts_url', 'https needs mlflow_tls'),
     ({'mlflow_artifacts_url': '', 'mlflow_artifacts_server': False}, 'mlflow_artifacts_destination',
      "is '/var/lib/efficientai/mlflow/artifacts' on this host's own disk, but the 2 hosts of group tracking"),
-    ({'mlflow_admin_password_reused': True}, 'mlflow_admin_previous_password', 'must differ from mlflow_admin_password'),
+    ({'mlflow_admin_previous_password': 'Vq8-tukm-Rz3w-Lp2x'}, 'mlflow_admin_previous_password',
+     'must differ from mlflow_admin_password'),
+    ({'mlflow_admin_password': 'Password1234!'}, 'mlflow_admin_password', 'needs at least 12 characters'),
+    ({'mlflow_flask_secret_key': 'short'}, 'mlflow_flask_secret_key', 'needs at least 32 characters'),
+    ({'mlflow_db_password': 'changeme-2024'}, 'mlflow_db_password', 'needs at least 12 characters'),
+    ({'mlflow_auth_db_password': ''}, 'mlflow_auth_db_password', 'needs at least 12 characters'),
     ({'mlflow_admin_username': 'ad min'}, 'mlflow_admin_username', "(got 'ad min')"),
     ({'mlflow_tls_certificate': True}, 'mlflow_tls_key', 'is empty while mlflow_tls_certificate is set'),
     ({'mlflow_tls_key': True}, 'mlflow_tls_certificate', 'is empty while mlflow_tls_key is set'),
@@ -93,15 +102,32 @@ def test_each_problem_names_its_variable_and_value(changes, variable, message):
     assert problems[0].startswith(variable + ' ') and message in problems[0], problems[0]
 
 
+def test_no_message_shows_a_secret():
+    weak = {'mlflow_admin_password': 'Password1234!', 'mlflow_flask_secret_key': 'short', 'mlflow_db_password': 'changeme-2024'}
+    problems = mlflow_settings_problems(dict(PRODUCTION, **weak))
+    assert [problem.split(' ', 1)[0] for problem in problems] == list(weak)
+    assert not [problem for problem in problems for secret in weak.values() if secret in problem]
+
+
+def test_example_secrets_pass_only_when_the_inventory_opts_in(monkeypatch):
+    from ansible_collections.efficientai.mlops.plugins.test import strong_password
+    example = PRODUCTION['mlflow_db_password']
+    monkeypatch.setattr(strong_password, 'EXAMPLE_SECRETS', {hashlib.sha256(example.encode()).hexdigest()})
+    problems = mlflow_settings_problems(PRODUCTION)
+    assert len(problems) == 1 and problems[0].startswith('mlflow_db_password is a value of the example vault'), problems
+    assert mlflow_settings_problems(PRODUCTION, allow_example_secrets=True) == []
+
+
 def test_every_problem_is_reported_at_once():
     problems = mlflow_settings_problems(dict(PRODUCTION, mlflow_port=0, mlflow_workers=0, mlflow_data_dir='data'))
     assert [problem.split(' ', 1)[0] for problem in problems] == ['mlflow_port', 'mlflow_workers', 'mlflow_data_dir']
 
 
 def test_settings_of_a_role_that_is_off_are_not_checked():
-    """Without auth, TLS or PostgreSQL, their settings cannot be wrong."""
+    """Without auth, TLS or PostgreSQL, their settings and secrets cannot be wrong."""
     assert mlflow_settings_problems(dict(DEVELOPMENT, mlflow_auth_enabled=False, mlflow_admin_username='ad min',
-                                         mlflow_tls_ca_dir='pki', mlflow_auth_db_name='mlflow',
+                                         mlflow_tls_ca_dir='pki', mlflow_auth_db_name='mlflow', mlflow_admin_password='',
+                                         mlflow_flask_secret_key='', mlflow_db_password='',
                                          mlflow_db_tls=False, mlflow_db_host='10.0.0.10')) == []
 
 
