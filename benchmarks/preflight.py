@@ -1,6 +1,6 @@
 """Seconds of a role's input checks (tasks/preflight.yml) as the production inventory runs them:
-MLflow's, Airflow's and the firewall's checks before they became one filter call each (git show
-af9dd90) against now, in the same run.
+MLflow's, Airflow's, the firewall's and the backup's checks before they became one filter call each
+(git show af9dd90) against now, in the same run.
 
     benchmarks/preflight.py [REPETITIONS]
 
@@ -24,7 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BEFORE_REVISION = 'af9dd90'
 # Each role's checks on a host of its group in inventories/production.
 ROLES = {'mlflow': 'tracking-1.example.internal', 'airflow': 'ops-1.example.internal',
-         'firewall': 'tracking-1.example.internal'}
+         'firewall': 'tracking-1.example.internal', 'backup': 'tracking-2.example.internal'}
 
 
 def preflight_before(role):
