@@ -60,9 +60,9 @@ def test_tls_11_is_refused(host):
 
 
 @pytest.mark.parametrize("variables, message", [
-    ({"mlflow_tls_certificate": "/nonexistent/mlflow.crt"}, "set both mlflow_tls_certificate and mlflow_tls_key"),
+    ({"mlflow_tls_certificate": "/nonexistent/mlflow.crt"}, "mlflow_tls_key is empty while mlflow_tls_certificate is set"),
     ({"mlflow_tls_certificate": "/nonexistent/mlflow.crt", "mlflow_tls_key": "/nonexistent/mlflow.key"},
-     "and then mlflow_tls_ca"),
+     "mlflow_tls_ca is empty while mlflow_tls_certificate is given"),
     ({"mlflow_tls_extra_names": "mlflow.backend.internal"}, "mlflow_tls_extra_names must be a"),
 ])
 def test_bad_tls_settings_are_refused(host, tmp_path, variables, message):
