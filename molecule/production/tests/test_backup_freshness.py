@@ -10,9 +10,13 @@ replica down) read figures that are scraped, and fire on the figures of trouble 
 import json
 import os
 import re
+import sys
 import time
 
-from conftest import host_name
+from conftest import REPO, host_name
+
+sys.path.insert(0, os.path.join(REPO, "molecule", "_shared"))
+from polling import wait_for  # noqa: E402  pylint: disable=wrong-import-position
 
 testinfra_hosts = [f"ansible://{host_name('ops')}"]
 TEXTFILE = "/var/lib/prometheus/node-exporter/efficientai_backup.prom"
@@ -111,9 +115,17 @@ def test_the_stack_rules_read_live_figures_fire_on_trouble_and_name_the_host(hos
     assert result.rc == 0 and "SUCCESS" in result.stdout, result.stdout + result.stderr
 
 
+def archived_everywhere(ops):
+    """{instance: archived WAL segments} once every exporter reports at least one, else None."""
+    archived = prometheus_query(ops, "pg_stat_archiver_archived_count")
+    return archived if archived and all(value > 0 for value in archived.values()) else None
+
+
 def test_the_deployed_rules_fire_when_backups_stop_or_vanish_and_when_wal_archiving_fails(host):
-    # wal_archive_failing reads PostgreSQL's own archiver counters, which Prometheus has.
-    archived = prometheus_query(host, "pg_stat_archiver_archived_count")
-    assert archived and all(value > 0 for value in archived.values()), archived
+    # wal_archive_failing reads PostgreSQL's own archiver counters, which Prometheus has. Right after
+    # the converge no segment may be archived yet: PostgreSQL switches one within archive_timeout
+    # (backup_pitr_archive_timeout, 60 s), and Prometheus scrapes the exporter every 15 s.
+    wait_for("an archived WAL segment on every PostgreSQL server in Prometheus (pg_stat_archiver_archived_count)",
+             lambda: archived_everywhere(host), timeout=180, interval=5)
     result = promtool_test(host, RULE_TEST)
     assert result.rc == 0 and "SUCCESS" in result.stdout, result.stdout + result.stderr
