@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_list, weak_secrets
+from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_abs, is_list, is_port, unpaired, weak_secrets
 
 _RELEASE = re.compile(r'^([0-9]+)\.[0-9]+\.[0-9]+$')
 _LOOPBACK = re.compile(r'^(127\.[0-9.]+|::1|localhost)$')
@@ -48,11 +48,10 @@ def _setup(s):
     if (integer(s['airflow_schedulers']) or 0) > 1 and not postgresql:
         problems.append(f"airflow_schedulers must be 0 or 1 with airflow_database_backend={s['airflow_database_backend']} "
                         f"(got {s['airflow_schedulers']}): several schedulers need postgresql")
-    if not str(s['airflow_home']).startswith('/'):
+    if not is_abs(s['airflow_home']):
         problems.append(f"airflow_home must be an absolute path (got {s['airflow_home']!r})")
     for name in _PORTS:
-        port = integer(s[name])
-        if not re.match(r'^[0-9]+$', str(s[name])) or not 0 < port < 65536:
+        if not is_port(s[name]):
             problems.append(f"{name} must be a port number 1-65535 (got {s[name]!r})")
     if s['worker_host'] and s['airflow_executor'] != 'CeleryExecutor':
         problems.append(f"airflow_executor must be CeleryExecutor on {s['host']}, which is in group workers and runs "
@@ -87,7 +86,7 @@ def _database_tls(s):
             and not _LOOPBACK.match(str(s['airflow_database_host']))):
         problems.append(f"airflow_database_tls is false, which would send the database password in clear text to "
                         f"{s['airflow_database_host']!r}: set it to true (false only for a loopback airflow_database_host)")
-    if not str(s['airflow_ca_dir']).startswith('/'):
+    if not is_abs(s['airflow_ca_dir']):
         problems.append(f"airflow_ca_dir must be an absolute path (got {s['airflow_ca_dir']!r})")
     return problems
 
@@ -103,10 +102,10 @@ def airflow_broker_tls_problems(settings):
         problems.append(f"airflow_redis_tls=false is allowed only when Redis is bound to and reached on loopback "
                         f"(airflow_redis_bind {list(bind)}, airflow_redis_host {s['airflow_redis_host']!r}): set "
                         "airflow_redis_tls: true")
-    if bool(s['airflow_redis_tls_certificate']) != bool(s['airflow_redis_tls_key']):
-        given, missing = (('airflow_redis_tls_certificate', 'airflow_redis_tls_key') if s['airflow_redis_tls_certificate']
-                          else ('airflow_redis_tls_key', 'airflow_redis_tls_certificate'))
-        problems.append(f"{missing} is empty while {given} is set: give both, or neither to get a certificate of the private CA")
+    pair = unpaired(s, 'airflow_redis_tls_certificate', 'airflow_redis_tls_key',
+                    'or neither to get a certificate of the private CA')
+    if pair:
+        problems.append(pair)
     elif s['airflow_redis_tls_certificate'] and not s['airflow_redis_tls_ca']:
         problems.append("airflow_redis_tls_ca is empty while airflow_redis_tls_certificate is given: set it to the CA "
                         "that signed the certificate")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import is_duration
 
 # What the names in a condition mean, as PromQL over the metrics the stack exposes.
 _NODE_FILESYSTEMS = 'fstype!~"tmpfs|ramfs|squashfs|nsfs|fuse.*"'
@@ -58,7 +59,6 @@ METRICS = {
 SEVERITIES = ('critical', 'warning', 'info')
 _CONDITION = re.compile(r'^\s*([a-z_][a-z0-9_]*)\s*(>=|<=|==|!=|>|<)\s*(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)\s*$')
 _ALERT_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
-_DURATION = re.compile(r'^([0-9]+(ms|s|m|h|d|w|y))+$')
 # Where the value was measured, as a person reads it: the inventory host of a probe (node), the
 # server an exporter watches (PostgreSQL's host:port), the model a drift job pushed figures for,
 # else the scraped instance. The notifications (alertmanager_config) name it the same way.
@@ -148,7 +148,7 @@ def alert_rules(alerts, channels=None, metrics=None, default_for='5m', group='ml
                                              f'to no channel: drop its empty channels or name some, and give '
                                              f'severity_channels.{severity} the channels of its severity')
         duration = str(alert.get('for', default_for))
-        if not _DURATION.match(duration):
+        if not is_duration(duration):
             raise _alert_error(index, alert, f"'for' must be a Prometheus duration such as 5m, got {duration!r}")
         annotations = {
             'summary': alert.get('summary', f'{name}: {alert["condition"].strip()}'),

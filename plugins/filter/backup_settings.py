@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_list
+from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_abs, is_list
 
 _DATABASE = re.compile(r'^[a-z_][a-z0-9_]{0,62}$')
 _BUCKET = re.compile(r'^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$')
@@ -28,7 +28,7 @@ def _in_range(value, low, high):
 
 def _area(s):
     problems = []
-    if not str(s['backup_root']).startswith('/'):
+    if not is_abs(s['backup_root']):
         problems.append(f"backup_root must be an absolute path (got {s['backup_root']!r})")
     if s['backup_compression'] not in ('auto', 'zstd', 'gzip'):
         problems.append(f"backup_compression must be auto, zstd or gzip (got {s['backup_compression']!r})")
@@ -44,8 +44,8 @@ def _area(s):
     for name in _DIRECTORY_LISTS:
         if not is_list(s[name]):
             problems.append(f"{name} must be a list of absolute paths (got {s[name]!r})")
-        elif [path for path in s[name] if not str(path).startswith('/')]:
-            problems.append(f"{name} must hold absolute paths only (got {[path for path in s[name] if not str(path).startswith('/')]})")
+        elif [path for path in s[name] if not is_abs(path)]:
+            problems.append(f"{name} must hold absolute paths only (got {[path for path in s[name] if not is_abs(path)]})")
     names = s['backup_set_names']
     doubled = sorted({name for name in names if names.count(name) > 1})
     if doubled:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_list, weak_secrets
+from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_abs, is_list, is_port, unpaired, weak_secrets
 
 _RELEASE = re.compile(r'^[0-9]+\.[0-9]+\.[0-9]+([a-z0-9.]*)?$')
 _BUCKET = re.compile(r'^s3://[a-z0-9][a-z0-9.-]{2,62}(/.*)?$')
@@ -30,20 +30,16 @@ _REQUIRED = (
     'user_uid')
 
 
-def _is_abs(value):
-    return isinstance(value, str) and value.startswith('/')
-
-
 def _server(s):
     problems = []
     if not _RELEASE.match(str(s['mlflow_version'])):
         problems.append(f"mlflow_version must be a release such as 3.17.2 (got {s['mlflow_version']!r})")
     port, replicas = integer(s['mlflow_port']), integer(s['mlflow_replicas'])
-    if port is None or not 0 < port < 65536:
+    if not is_port(s['mlflow_port']):
         problems.append(f"mlflow_port must be a TCP port, 1-65535 (got {s['mlflow_port']!r})")
     if replicas is None or replicas < 1:
         problems.append(f"mlflow_replicas must be at least 1 (got {s['mlflow_replicas']!r})")
-    elif port is not None and 0 < port < 65536 <= port + replicas - 1:
+    elif is_port(s['mlflow_port']) and port + replicas - 1 >= 65536:
         problems.append(f"mlflow_replicas must leave the replicas' ports mlflow_port to mlflow_port + mlflow_replicas - 1 "
                         f"below 65536 (got {replicas} from port {port}): lower it or mlflow_port")
     elif replicas > 1 and s['mlflow_backend'] != 'postgresql':
@@ -58,9 +54,9 @@ def _server(s):
     if s['mlflow_uvicorn_opts'] and s['mlflow_gunicorn_opts']:
         problems.append(f"mlflow_gunicorn_opts must be empty when mlflow_uvicorn_opts is set (got {s['mlflow_gunicorn_opts']!r}): "
                         "the server runs under one of them")
-    if not _is_abs(s['mlflow_data_dir']):
+    if not is_abs(s['mlflow_data_dir']):
         problems.append(f"mlflow_data_dir must be an absolute path (got {s['mlflow_data_dir']!r})")
-    if s['mlflow_prometheus_dir'] and not _is_abs(s['mlflow_prometheus_dir']):
+    if s['mlflow_prometheus_dir'] and not is_abs(s['mlflow_prometheus_dir']):
         problems.append(f"mlflow_prometheus_dir must be empty or an absolute path (got {s['mlflow_prometheus_dir']!r})")
     for name in ('mlflow_allowed_hosts', 'mlflow_cors_allowed_origins', 'mlflow_extra_packages'):
         if not is_list(s[name]):
@@ -91,7 +87,7 @@ def _backend(s):
         problems.append(f"mlflow_db_tls is false, which would send the database password in clear text to "
                         f"{s['mlflow_db_host']}: set mlflow_db_tls: true (allowed false only for a loopback "
                         "mlflow_db_host, or with an sslmode of require, verify-ca or verify-full in mlflow_db_options)")
-    if not _is_abs(s['mlflow_db_tls_ca_dir']):
+    if not is_abs(s['mlflow_db_tls_ca_dir']):
         problems.append(f"mlflow_db_tls_ca_dir must be an absolute path (got {s['mlflow_db_tls_ca_dir']!r})")
     return problems
 
@@ -100,7 +96,7 @@ def _artifacts(s):
     problems = []
     store = str(s['mlflow_artifacts_store'])
     in_s3 = store.startswith('s3://')
-    if not (in_s3 or _is_abs(store)):
+    if not (in_s3 or is_abs(store)):
         problems.append(f"mlflow_artifacts_destination must be an absolute directory or s3://bucket[/prefix] "
                         f"(got {s['mlflow_artifacts_destination']!r})")
     elif in_s3 and not _BUCKET.match(store):
@@ -112,9 +108,9 @@ def _artifacts(s):
     if endpoint and not re.match(r'^https?://', str(endpoint)):
         problems.append(f"mlflow_s3_endpoint_url must be an http(s) URL (got {endpoint!r})")
     if s['mlflow_artifacts_server']:
-        port, first = integer(s['mlflow_artifacts_server_port']), integer(s['mlflow_port']) or 0
+        first = integer(s['mlflow_port']) or 0
         last = first + (integer(s['mlflow_replicas']) or 1) - 1
-        if port is None or not 0 < port < 65536 or first <= port <= last:
+        if not is_port(s['mlflow_artifacts_server_port']) or first <= int(s['mlflow_artifacts_server_port']) <= last:
             problems.append(f"mlflow_artifacts_server_port must be 1-65535 and outside the replicas' ports {first}-{last} "
                             f"(got {s['mlflow_artifacts_server_port']})")
     url = s['mlflow_artifacts_url']
@@ -157,17 +153,16 @@ def _tls(s):
     if not s['mlflow_tls']:
         return []
     problems = []
-    if bool(s['mlflow_tls_certificate']) != bool(s['mlflow_tls_key']):
-        given, missing = (('mlflow_tls_certificate', 'mlflow_tls_key') if s['mlflow_tls_certificate']
-                          else ('mlflow_tls_key', 'mlflow_tls_certificate'))
-        problems.append(f"{missing} is empty while {given} is set: give both (paths on the controller or PEM; vault the "
-                        f"key), or neither to get a certificate of the private CA in mlflow_tls_ca_dir")
+    pair = unpaired(s, 'mlflow_tls_certificate', 'mlflow_tls_key', "paths on the controller or PEM (vault the key), or "
+                    "neither to get a certificate of the private CA in mlflow_tls_ca_dir")
+    if pair:
+        problems.append(pair)
     elif s['mlflow_tls_certificate'] and not s['mlflow_tls_ca']:
         problems.append("mlflow_tls_ca is empty while mlflow_tls_certificate is given: set it to the CA that signed the "
                         "certificate, which the role's own checks verify the server with")
     if not is_list(s['mlflow_tls_extra_names']):
         problems.append(f"mlflow_tls_extra_names must be a list (got {s['mlflow_tls_extra_names']!r})")
-    if not _is_abs(s['mlflow_tls_ca_dir']):
+    if not is_abs(s['mlflow_tls_ca_dir']):
         problems.append(f"mlflow_tls_ca_dir must be an absolute path (got {s['mlflow_tls_ca_dir']!r})")
     if integer(s['user_uid']) not in (0, None):
         problems.append(f"mlflow_tls needs the role to run as root (user id {s['user_uid']}): the key goes to a root-owned "

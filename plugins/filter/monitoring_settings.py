@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_list, weak_secrets
+from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_abs, is_duration, is_list, is_port, weak_secrets
 
 _LISTEN = re.compile(r'^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):[0-9]{1,5}$')
 _CLUSTER_LISTEN = re.compile(r'^[^:]*:[0-9]{1,5}$')
-_DURATION = re.compile(r'^([0-9]+(ms|s|m|h|d|w|y))+$')
 # Addresses where a password may travel without TLS (IPv6 in brackets, as in host:port).
 _LOOPBACK = re.compile(r'^(127\.[0-9.]+|\[::1\]|localhost)$')
 _SSLMODES = ('disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full')
@@ -46,13 +45,12 @@ def _setup(s):
     for name in ('monitoring_log_window_minutes', 'monitoring_dashboard_refresh_seconds'):
         if (integer(s[name]) or 0) < 1:
             problems.append(f"{name} must be 1 or more (got {s[name]!r})")
-    port = s['monitoring_dashboard_port']
-    if not re.match(r'^[0-9]+$', str(port)) or not 0 < int(port) < 65536:
-        problems.append(f"monitoring_dashboard_port must be a port number 1-65535 (got {port!r})")
+    if not is_port(s['monitoring_dashboard_port']):
+        problems.append(f"monitoring_dashboard_port must be a port number 1-65535 (got {s['monitoring_dashboard_port']!r})")
     problems += [f"{_listen_variable(key)} must be host:port, such as 127.0.0.1:9091 (got {address!r})"
                  for key, address in s['listen'].items() if not _LISTEN.match(str(address))]
     problems += [f"{name} must be a Prometheus duration such as 30s, 5m or 15d (got {s[name]!r})"
-                 for name in _DURATIONS if not _DURATION.match(str(s[name]))]
+                 for name in _DURATIONS if not is_duration(s[name])]
     if s['units'] and (integer(s['user_uid']) != 0 or s['os_family'] != 'Debian' or s['service_mgr'] != 'systemd'):
         problems.append(f"monitoring_components {', '.join(s['units'])} come from Debian's packages and need root and "
                         f"systemd (here: uid {s['user_uid']}, {s['os_family']}, {s['service_mgr']}): on such a host set "
@@ -81,7 +79,7 @@ def _exporters(s, allow_examples):
     if 'redis_exporter' in units and not s['monitoring_redis_exporter_tls'] and not _LOOPBACK.match(redis_host):
         problems.append(f"monitoring_redis_exporter_tls must be true: the exporter sends its password to "
                         f"{s['redis_target']}, not a loopback address")
-    if not str(s['monitoring_ca_dir']).startswith('/'):
+    if not is_abs(s['monitoring_ca_dir']):
         problems.append(f"monitoring_ca_dir must be an absolute path (got {s['monitoring_ca_dir']!r})")
     # The PostgreSQL exporter needs a password; Redis's is empty when the server has none.
     secrets = [('monitoring_postgres_exporter_password', s['monitoring_postgres_exporter_password'], 12)] if 'postgres_exporter' in units else []

@@ -10,6 +10,7 @@ import ipaddress
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import is_port
 
 ANY = 'any'
 _PORT = re.compile(r'^([0-9]{1,5})(?::([0-9]{1,5}))?$')
@@ -24,15 +25,21 @@ def _fail(listener, field, message):
     raise AnsibleFilterError(f"listener {listener.get('name', '?')!r}{where}{change}: {message}")
 
 
+def _port_problem(port):
+    """Why `port` is not a port 1-65535 or a range first:last, or None."""
+    match = _PORT.match(str(port))
+    if match and 1 <= int(match.group(1)) <= int(match.group(2) or match.group(1)) <= 65535:
+        return None
+    return f"port must be a number 1-65535 or a range first:last with first <= last (got {port!r})"
+
+
 def _ports(listener):
     """(first, last) of a port or a range 'first:last'."""
-    match = _PORT.match(str(listener.get('port', '')))
-    if not match:
-        _fail(listener, 'port', f"port must be a number 1-65535 or a range first:last, got {listener.get('port')!r}")
-    first, last = int(match.group(1)), int(match.group(2) or match.group(1))
-    if not 1 <= first <= last <= 65535:
-        _fail(listener, 'port', f"port must be 1-65535 (a range first:last with first <= last), got {listener['port']!r}")
-    return first, last
+    problem = _port_problem(listener.get('port', ''))
+    if problem:
+        _fail(listener, 'port', problem)
+    match = _PORT.match(str(listener['port']))
+    return int(match.group(1)), int(match.group(2) or match.group(1))
 
 
 def _is_loopback(address):
@@ -98,22 +105,15 @@ def invalid_networks(values):
     return invalid
 
 
-def _port_problem(port):
-    """Why `port` is not a port 1-65535 or a range first:last, or None."""
-    match = _PORT.match(str(port))
-    if match and 1 <= int(match.group(1)) <= int(match.group(2) or match.group(1)) <= 65535:
-        return None
-    return f"port must be a number 1-65535 or a range first:last (got {port!r})"
-
-
 def _rule_problems(index, rule):
     where = f"firewall_rules[{index}]"
     if not isinstance(rule, dict):
         return [f"{where} must be a dict of name, port, proto, sources and groups (got {rule!r})"]
     where += f" ({rule['name']})" if 'name' in rule else ''
     problems = [f"{where} needs a {key}" for key in ('name', 'port') if key not in rule]
-    if 'port' in rule and _port_problem(rule['port']):
-        problems.append(f"{where}: {_port_problem(rule['port'])}")
+    port_problem = _port_problem(rule['port']) if 'port' in rule else None
+    if port_problem:
+        problems.append(f"{where}: {port_problem}")
     for key in ('sources', 'groups'):
         if key in rule and not isinstance(rule[key], list):
             problems.append(f"{where}: {key} must be a list (got {rule[key]!r})")
@@ -138,7 +138,7 @@ def firewall_settings_problems(rules, ssh_sources, ssh_port):
     elif invalid_networks(ssh_sources):
         problems.append(f"firewall_ssh_sources must be IPv4 or IPv6 addresses or networks such as 10.0.0.0/8; "
                         f"these do not parse: {invalid_networks(ssh_sources)}")
-    if ':' in str(ssh_port) or _port_problem(ssh_port):
+    if not is_port(ssh_port):
         problems.append(f"firewall_ssh_port must be a number 1-65535 (got {ssh_port!r})")
     return problems
 

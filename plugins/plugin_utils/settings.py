@@ -1,10 +1,12 @@
 # Copyright: (c) 2026, EfficientAI platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the roles' settings filters (mlflow_settings_problems, airflow_settings_problems, ...) share:
-the caller's mapping checked for completeness, lenient readers of values that may be wrong, and the
-messages of secrets that fail the password rule."""
+"""What the roles' settings filters (mlflow_settings_problems, airflow_settings_problems, ...) and the
+other validating filters share: the caller's mapping checked for completeness, lenient readers and
+tests of values that may be wrong, and the messages of secrets that fail the password rule."""
 
 from __future__ import annotations
+
+import re
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.efficientai.mlops.plugins.test.strong_password import example_secret, strong_password
@@ -30,6 +32,31 @@ def integer(value):
 
 def is_list(value):
     return isinstance(value, (list, tuple))
+
+
+def is_abs(value):
+    return isinstance(value, str) and value.startswith('/')
+
+
+def is_port(value):
+    """A TCP or UDP port, 1-65535, written as digits alone."""
+    return bool(re.fullmatch(r'[0-9]{1,5}', str(value))) and 0 < int(value) < 65536
+
+
+# Prometheus's durations (5m, 1h30m, 15d), as its flags and rules take them.
+_DURATION = re.compile(r'^([0-9]+(ms|s|m|h|d|w|y))+$')
+
+
+def is_duration(value):
+    return bool(_DURATION.match(str(value)))
+
+
+def unpaired(settings, first, second, advice):
+    """The message for two settings given only together (a certificate and its key), or None."""
+    if bool(settings[first]) == bool(settings[second]):
+        return None
+    given, missing = (first, second) if settings[first] else (second, first)
+    return f"{missing} is empty while {given} is set: give both, {advice}"
 
 
 def weak_secrets(secrets, allow_examples):

@@ -40,7 +40,7 @@ def test_port_ranges_and_protocols_are_kept():
 
 
 @pytest.mark.parametrize('listener, message', [
-    ({'name': 'x', 'port': 70000, 'addresses': ['10.1.0.1'], 'clients': []}, 'port must be 1-65535'),
+    ({'name': 'x', 'port': 70000, 'addresses': ['10.1.0.1'], 'clients': []}, 'port must be a number 1-65535 .*got 70000'),
     ({'name': 'x', 'port': '5002:5000', 'addresses': ['10.1.0.1'], 'clients': []}, 'first <= last'),
     ({'name': 'x', 'port': 'http', 'addresses': ['10.1.0.1'], 'clients': []}, 'port must be a number'),
     ({'name': 'x', 'port': 80, 'addresses': ['db.example'], 'clients': []}, 'bind address'),
@@ -112,7 +112,7 @@ def test_valid_firewall_inputs_have_no_problems(rules, sources, port):
     ([{'port': 9100}], [], 22, "firewall_rules[0] needs a name"),
     ([METRICS, {'name': 'x'}], [], 22, "firewall_rules[1] (x) needs a port"),
     ([dict(METRICS, port='99999')], [], 22,
-     "firewall_rules[0] (metrics): port must be a number 1-65535 or a range first:last (got '99999')"),
+     "firewall_rules[0] (metrics): port must be a number 1-65535 or a range first:last with first <= last (got '99999')"),
     ([dict(METRICS, port='9200:9100')], [], 22, "(got '9200:9100')"),
     ([dict(METRICS, sources='10.0.0.0/8')], [], 22, "firewall_rules[0] (metrics): sources must be a list (got '10.0.0.0/8')"),
     ([dict(METRICS, groups='monitoring')], [], 22, "firewall_rules[0] (metrics): groups must be a list"),
