@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_abs, is_list, is_port, unpaired, weak_secrets
+from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
+    checked, integer, is_abs, is_list, is_port, given_certificate_problems, weak_secrets)
 
 _RELEASE = re.compile(r'^([0-9]+)\.[0-9]+\.[0-9]+$')
 _LOOPBACK = re.compile(r'^(127\.[0-9.]+|::1|localhost)$')
@@ -102,13 +103,8 @@ def airflow_broker_tls_problems(settings):
         problems.append(f"airflow_redis_tls=false is allowed only when Redis is bound to and reached on loopback "
                         f"(airflow_redis_bind {list(bind)}, airflow_redis_host {s['airflow_redis_host']!r}): set "
                         "airflow_redis_tls: true")
-    pair = unpaired(s, 'airflow_redis_tls_certificate', 'airflow_redis_tls_key',
-                    'or neither to get a certificate of the private CA')
-    if pair:
-        problems.append(pair)
-    elif s['airflow_redis_tls_certificate'] and not s['airflow_redis_tls_ca']:
-        problems.append("airflow_redis_tls_ca is empty while airflow_redis_tls_certificate is given: set it to the CA "
-                        "that signed the certificate")
+    problems += given_certificate_problems(s, 'airflow_redis_tls_certificate', 'airflow_redis_tls_key', 'airflow_redis_tls_ca',
+                                           'or neither to get a certificate of the private CA')
     protocols = s['airflow_redis_tls_protocols']
     if not is_list(protocols) or not protocols or not set(protocols) <= set(_TLS_PROTOCOLS):
         problems.append(f"airflow_redis_tls_protocols must be a list of TLSv1.2 and/or TLSv1.3 (got {protocols!r})")

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_abs, is_list, is_port, unpaired, weak_secrets
+from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
+    checked, integer, is_abs, is_list, is_port, given_certificate_problems, weak_secrets)
 
 _RELEASE = re.compile(r'^[0-9]+\.[0-9]+\.[0-9]+([a-z0-9.]*)?$')
 _BUCKET = re.compile(r'^s3://[a-z0-9][a-z0-9.-]{2,62}(/.*)?$')
@@ -152,14 +153,9 @@ def _login(s, allow_examples):
 def _tls(s):
     if not s['mlflow_tls']:
         return []
-    problems = []
-    pair = unpaired(s, 'mlflow_tls_certificate', 'mlflow_tls_key', "paths on the controller or PEM (vault the key), or "
-                    "neither to get a certificate of the private CA in mlflow_tls_ca_dir")
-    if pair:
-        problems.append(pair)
-    elif s['mlflow_tls_certificate'] and not s['mlflow_tls_ca']:
-        problems.append("mlflow_tls_ca is empty while mlflow_tls_certificate is given: set it to the CA that signed the "
-                        "certificate, which the role's own checks verify the server with")
+    problems = given_certificate_problems(s, 'mlflow_tls_certificate', 'mlflow_tls_key', 'mlflow_tls_ca',
+                                          "paths on the controller or PEM (vault the key), or neither to get a "
+                                          "certificate of the private CA in mlflow_tls_ca_dir")
     if not is_list(s['mlflow_tls_extra_names']):
         problems.append(f"mlflow_tls_extra_names must be a list (got {s['mlflow_tls_extra_names']!r})")
     if not is_abs(s['mlflow_tls_ca_dir']):

@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the roles' settings filters (mlflow_settings_problems, airflow_settings_problems, ...) and the
 other validating filters share: the caller's mapping checked for completeness, lenient readers and
-tests of values that may be wrong, and the messages of secrets that fail the password rule."""
+tests of values that may be wrong, the rule of a given certificate, and the messages of secrets that
+fail the password rule."""
 
 from __future__ import annotations
 
@@ -51,12 +52,16 @@ def is_duration(value):
     return bool(_DURATION.match(str(value)))
 
 
-def unpaired(settings, first, second, advice):
-    """The message for two settings given only together (a certificate and its key), or None."""
-    if bool(settings[first]) == bool(settings[second]):
-        return None
-    given, missing = (first, second) if settings[first] else (second, first)
-    return f"{missing} is empty while {given} is set: give both, {advice}"
+def given_certificate_problems(settings, certificate, key, ca, advice):
+    """A server certificate of one's own comes with its key and the CA that signed it (which the
+    roles' checks verify the server with); settings name whether each is given."""
+    if bool(settings[certificate]) != bool(settings[key]):
+        given, missing = (certificate, key) if settings[certificate] else (key, certificate)
+        return [f"{missing} is empty while {given} is set: give both, {advice}"]
+    if settings[certificate] and not settings[ca]:
+        return [f"{ca} is empty while {certificate} is given: set it to the CA that signed the certificate, which "
+                "the role's own checks verify the server with"]
+    return []
 
 
 def weak_secrets(secrets, allow_examples):
