@@ -251,6 +251,8 @@ class Systemd:
     def remove(self):
         if os.path.exists(self.unit_path):
             self.run("disable", "--now", self.unit, check=False)
+            # A unit stopped while it waited to restart after a crash stays loaded as failed, and listed.
+            self.run("reset-failed", self.unit, check=False)
 
     def after_removal(self):
         self.run("daemon-reload")

@@ -4,10 +4,11 @@ connection the inventory allows works and every other one is dropped, the outsid
 nothing but SSH and the front's HTTPS ports, the front's TLS passes a real scanner, and SSH
 stays open for the controller with host keys checked."""
 
-import importlib.util
+import importlib
 import json
 import os
 import subprocess
+import sys
 import tempfile
 from xml.etree import ElementTree
 
@@ -21,11 +22,10 @@ PROBE = os.path.join(os.path.dirname(__file__), "probe.py")
 
 
 def network_policy():
-    """The collection's network_policy filters, imported from the repository."""
-    spec = importlib.util.spec_from_file_location("network_policy", os.path.join(REPO, "plugins", "filter", "network_policy.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The collection's network_policy filters, imported as the collection (through the link `make
+    setup` keeps under .cache/collections) so that their own imports of the collection resolve."""
+    sys.path.insert(0, os.path.join(REPO, ".cache", "collections"))
+    return importlib.import_module("ansible_collections.efficientai.mlops.plugins.filter.network_policy")
 
 
 def docker(container, *command, stdin=None, check=True):

@@ -127,7 +127,7 @@ def test_absent_stops_and_removes_everything(systemd, args, run_module):
     systemd.commands.clear()
     assert run_module(service, dict(args, state="absent"), check_mode=True)["changed"] and systemd.changes() == []
     result = run_module(service, dict(args, state="absent"))
-    assert result["changed"] and systemd.changes() == ["disable", "daemon-reload"] and not systemd.active
+    assert result["changed"] and systemd.changes() == ["disable", "reset-failed", "daemon-reload"] and not systemd.active
     assert not os.path.exists(args["env_file"]) and not os.listdir(args["unit_dir"])
     assert not run_module(service, dict(args, state="absent"))["changed"]
 
