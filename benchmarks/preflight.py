@@ -1,14 +1,14 @@
 """Seconds of a role's input checks (tasks/preflight.yml) as the production inventory runs them:
-MLflow's, Airflow's, the firewall's and the backup's checks before they became one filter call each
-(git show af9dd90) against now, in the same run.
+each role's checks before they became one filter call (git show of BEFORE's revision) against
+now, in the same run.
 
     benchmarks/preflight.py [REPETITIONS]
 
 Needs `make setup` and the repository's history (a clone, not an export). The checks are asserts,
 which run on the controller, so each role's host of inventories/production is played with a
 local connection, with the example secrets allowed. Each way runs from a copy of the role whose
-preflight.yml is that way's; a run of the same play without the checks is subtracted. Prints the
-wall and CPU seconds per check run of each way and now / before."""
+preflight.yml and vars/main.yml are that way's; a run of the same play without the checks is
+subtracted. Prints the wall and CPU seconds per check run of each way and now / before."""
 
 import os
 import resource
@@ -21,32 +21,46 @@ import time
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BEFORE_REVISION = 'af9dd90'
-# Each role's checks on a host of its group in inventories/production.
+# Each role's checks on a host of its group in inventories/production (DVC has none there), and
+# the last revision whose checks were assert tasks.
 ROLES = {'mlflow': 'tracking-1.example.internal', 'airflow': 'ops-1.example.internal',
-         'firewall': 'tracking-1.example.internal', 'backup': 'tracking-2.example.internal'}
+         'firewall': 'tracking-1.example.internal', 'backup': 'tracking-2.example.internal',
+         'postgres': 'db-1.example.internal', 'proxy': 'ops-1.example.internal',
+         'bentoml': 'serving-1.example.internal'}
+BEFORE = {'mlflow': 'af9dd90', 'airflow': 'af9dd90', 'firewall': 'af9dd90', 'backup': 'af9dd90',
+          'postgres': '362e6ea', 'proxy': '362e6ea', 'bentoml': '362e6ea'}
 
 
-def preflight_before(role):
-    return subprocess.run(['git', 'show', f'{BEFORE_REVISION}:roles/{role}/tasks/preflight.yml'], cwd=ROOT,
-                          capture_output=True, text=True, check=True).stdout
+def file_before(role, path):
+    """The file as it was at the role's BEFORE revision, or None where the role had none."""
+    shown = subprocess.run(['git', 'show', f'{BEFORE[role]}:roles/{role}/{path}'], cwd=ROOT,
+                           capture_output=True, text=True, check=False)
+    return shown.stdout if shown.returncode == 0 else None
 
 
 def role_copy(role, workdir, label):
-    """A copy of the role under workdir/label/roles whose preflight is that way's."""
+    """A copy of the role under workdir/label/roles whose checks are that way's."""
     roles = os.path.join(workdir, label, 'roles')
     shutil.copytree(os.path.join(ROOT, 'roles', role), os.path.join(roles, role))
     if label == 'before':
-        with open(os.path.join(roles, role, 'tasks', 'preflight.yml'), 'w', encoding='utf-8') as stream:
-            stream.write(preflight_before(role))
+        # The checks with the variables they read then (later reviews removed the unused ones).
+        for path in ('tasks/preflight.yml', 'vars/main.yml'):
+            content = file_before(role, path)
+            if content is not None:
+                with open(os.path.join(roles, role, path), 'w', encoding='utf-8') as stream:
+                    stream.write(content)
     return roles
 
 
 def run(role, roles_path, repetitions, workdir):
     check = {'name': 'Check the inputs', 'ansible.builtin.include_role': {'name': role, 'tasks_from': 'preflight'}}
+    # The controller stands in for a Debian host under systemd, which the PostgreSQL and nginx roles require.
+    as_production = {'name': 'Take the facts of a production host', 'ansible.builtin.set_fact': {
+        'service_mgr': 'systemd', 'distribution': 'Debian', 'distribution_major_version': '12', 'os_family': 'Debian',
+        'cacheable': True}}
     play = [{'hosts': ROLES[role], 'gather_facts': True, 'gather_subset': ['min'],
              'vars': {'mlops_allow_example_secrets': True},
-             'tasks': [check] * repetitions or [{'ansible.builtin.meta': 'noop'}]}]
+             'tasks': [as_production] + [check] * repetitions}]
     path = os.path.join(workdir, 'play.yml')
     with open(path, 'w', encoding='utf-8') as stream:
         yaml.safe_dump(play, stream, sort_keys=False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
-    checked, integer, is_abs, is_list, is_port, given_certificate_problems, weak_secrets)
+    checked, integer, is_abs, is_list, is_port, kind, given_certificate_problems, weak_secrets)
 
 _RELEASE = re.compile(r'^([0-9]+)\.[0-9]+\.[0-9]+$')
 _LOOPBACK = re.compile(r'^(127\.[0-9.]+|::1|localhost)$')
@@ -39,7 +39,7 @@ def _setup(s):
         problems.append(f"airflow_celery_queues must be a list of at least one queue (got {s['airflow_celery_queues']!r})")
     for name in ('airflow_extra_packages', 'airflow_users', 'airflow_flower_users'):
         if not is_list(s[name]):
-            problems.append(f"{name} must be a list (got {'a ' + type(s[name]).__name__})")
+            problems.append(f"{name} must be a list (got {kind(s[name])})")
     postgresql = s['airflow_database_backend'] == 'postgresql'
     if s['airflow_executor'] == 'CeleryExecutor' and not postgresql:
         problems.append(f"airflow_database_backend must be postgresql with CeleryExecutor (got {s['airflow_database_backend']!r})")

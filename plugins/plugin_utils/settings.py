@@ -8,6 +8,7 @@ fail the password rule."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.efficientai.mlops.plugins.test.strong_password import example_secret, strong_password
@@ -44,6 +45,23 @@ def is_port(value):
     return bool(re.fullmatch(r'[0-9]{1,5}', str(value))) and 0 < int(value) < 65536
 
 
+def kind(value):
+    """What a value is, by YAML's names, for a message that must not show it (it may hold a
+    secret). Ansible's templated values are subclasses of the builtins (_AnsibleTaggedStr), whose
+    names mean nothing to the user."""
+    if isinstance(value, Mapping):
+        return 'a dict'
+    if isinstance(value, str):
+        return 'a string'
+    if is_list(value):
+        return 'a list'
+    if isinstance(value, bool):
+        return 'a boolean'
+    if isinstance(value, (int, float)):
+        return 'a number'
+    return 'null' if value is None else f"a {type(value).__name__}"
+
+
 # Prometheus's durations (5m, 1h30m, 15d), as its flags and rules take them.
 _DURATION = re.compile(r'^([0-9]+(ms|s|m|h|d|w|y))+$')
 
@@ -52,12 +70,21 @@ def is_duration(value):
     return bool(_DURATION.match(str(value)))
 
 
+def paired_problems(settings, first, second, advice):
+    """Two settings given together or not at all (a certificate and its key); settings name
+    whether each is given."""
+    if bool(settings[first]) == bool(settings[second]):
+        return []
+    given, missing = (first, second) if settings[first] else (second, first)
+    return [f"{missing} is empty while {given} is set: give both, {advice}"]
+
+
 def given_certificate_problems(settings, certificate, key, ca, advice):
     """A server certificate of one's own comes with its key and the CA that signed it (which the
     roles' checks verify the server with); settings name whether each is given."""
-    if bool(settings[certificate]) != bool(settings[key]):
-        given, missing = (certificate, key) if settings[certificate] else (key, certificate)
-        return [f"{missing} is empty while {given} is set: give both, {advice}"]
+    paired = paired_problems(settings, certificate, key, advice)
+    if paired:
+        return paired
     if settings[certificate] and not settings[ca]:
         return [f"{ca} is empty while {certificate} is given: set it to the CA that signed the certificate, which "
                 "the role's own checks verify the server with"]

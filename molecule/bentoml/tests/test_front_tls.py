@@ -56,8 +56,10 @@ def test_tls_11_is_refused(iris):
 
 
 @pytest.mark.parametrize("variables, message", [
-    ({"bentoml_tls_certificate": "/nonexistent/bentoml.crt"}, "set both bentoml_tls_certificate and bentoml_tls_key"),
-    ({"bentoml_tls_certificate": "/nonexistent/b.crt", "bentoml_tls_key": "/nonexistent/b.key"}, "and then bentoml_tls_ca"),
+    ({"bentoml_tls_certificate": "/nonexistent/bentoml.crt"},
+     "bentoml_tls_key is empty while bentoml_tls_certificate is set: give both"),
+    ({"bentoml_tls_certificate": "/nonexistent/b.crt", "bentoml_tls_key": "/nonexistent/b.key"},
+     "bentoml_tls_ca is empty while bentoml_tls_certificate is given"),
 ])
 def test_bad_tls_settings_are_refused(host, play, variables, message):
     config = host.file("/etc/efficientai/bentoml-front.cfg").content_string

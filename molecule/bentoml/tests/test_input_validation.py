@@ -17,16 +17,25 @@ def service(**changes):
 
 
 CASES = {
-    "privileged port": ([service(port=80)], {}, "bentoml_services[0] ('typo'): port must be 1024-65535 (got 80)"),
-    "slot port out of range": ([service(slot_ports=[13031, 99999])], {}, "slot_ports must be two ports 1024-65535 (got [13031, 99999])"),
+    "privileged port": ([service(port=80)], {}, "bentoml_services[0] (typo): port must be 1024-65535 (got 80)"),
+    "slot port out of range": ([service(slot_ports=[13031, 99999])], {},
+                               "bentoml_services[0] (typo): slot_ports must be two ports 1024-65535 (got [13031, 99999])"),
     "bento follows latest": ([service(bento="iris_classifier:latest")], {},
-                             "bento must be a tag name:version with a fixed version, such as iris_classifier:1.0.0 (got \"iris_classifier:latest\")"),
-    "malformed bento tag": ([service(bento="Iris Classifier")], {}, "(got \"Iris Classifier\")"),
-    "duplicate name": ([service(), service(port=13040)], {}, "every service needs its own name"),
-    "port taken by a slot": ([service(), service(name="typo-2", port=13031)], {}, "its own ports, slot ports included"),
-    "host memory limit": ([service(memory_max="2GB")], {}, "memory_max must look like 512M or 2G (got \"2GB\")"),
+                             "bentoml_services[0] (typo): bento must be a BentoML tag with a fixed version "
+                             "('iris_classifier:latest' follows latest"),
+    "malformed bento tag": ([service(bento="Iris Classifier")], {},
+                            "bento must be a BentoML tag with a fixed version ('Iris Classifier'"),
+    "duplicate name": ([service(), service(port=13040)], {},
+                       "bentoml_services[1] (typo): name must differ from that of bentoml_services[0] (typo): "
+                       "every service needs its own name"),
+    "port taken by a slot": ([service(), service(name="typo-2", port=13031)], {},
+                             "bentoml_services[1] (typo-2): port must be a port of its own, slot ports included (got 13031, "
+                             "which bentoml_services[0] (typo) binds already as its slot_ports[0])"),
+    "host memory limit": ([service(memory_max="2GB")], {},
+                          "bentoml_services[0] (typo): memory_max must be empty or look like 512M or 2G (got '2GB')"),
     "model without version": ([service(models=[{"tag": "iris_clf", "source": "/srv/clf.bentomodel"}])], {},
-                              "bentoml_services[0].models"),
+                              "bentoml_services[0] (typo): models[0].tag must be a BentoML tag with a fixed version "
+                              "('iris_clf' names no version"),
     "port of the wrong type": ([service(port="eighty")], {}, "argument 'port' is of type str found in 'bentoml_services'"),
     "invalid quantity": ([service()], {"resources": {"requests": {"cpu": "2", "memory": "4GB"}}},
                          "resources.requests.memory '4GB' is not a Kubernetes quantity"),

@@ -56,7 +56,7 @@ def test_site_cache_in_var_tmp_is_refused(host, run_playbook):
 def test_unknown_owner_is_refused_before_any_change(host, run_playbook):
     ghost = [{"path": "/srv/dvc/projects/ghost", "owner": "ghost"}]
     rc, _results, output = run_playbook("converge.yml", {"dvc_workspaces": ghost})
-    assert rc != 0 and "missing: ghost" in output
+    assert rc != 0 and "dvc_workspaces[0].owner is 'ghost', which is not a user on this host" in output
     assert not host.file("/srv/dvc/projects/ghost").exists
 
 

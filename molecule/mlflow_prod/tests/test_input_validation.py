@@ -22,8 +22,9 @@ def apply(role, hosts, variables, tmp_path):
 
 @pytest.mark.parametrize("variables, message", [
     ({"postgres_users": [GOOD_USER, {"name": "reader", "password": "Password1234!"}]},
-     "Weak or empty passwords: reader"),
-    ({"postgres_users": [{"name": "reader", "password": ""}]}, "Weak or empty passwords: reader"),
+     "the password of postgres_users[1] (reader) needs at least 12 characters"),
+    ({"postgres_users": [{"name": "reader", "password": ""}]},
+     "the password of postgres_users[0] (reader) needs at least 12 characters"),
     ({"postgres_hba_entries": [{"type": "host", "database": "all", "user": "all", "address": "10.0.0.0/8",
                                 "method": "md5"}]}, "method"),
     ({"postgres_hba_entries": [{"type": "host", "database": "all", "user": "all", "address": "10.0.0.1/8",
@@ -31,9 +32,10 @@ def apply(role, hosts, variables, tmp_path):
     ({"postgres_hba_entries": [{"type": "host", "database": "mlflow", "user": "mlflow", "address": "10.0.0.0/24",
                                 "method": "scram-sha-256"}]},
      "entry 1 (host mlflow mlflow 10.0.0.0/24): a client outside loopback would send its password without TLS"),
-    ({"postgres_tls_certificate": "/nonexistent/server.crt"}, "Set both postgres_tls_certificate and postgres_tls_key"),
-    ({"postgres_databases": [{"name": "mlflow", "owner": "nobody"}]}, "unknown owners: nobody"),
-    ({"postgres_listen_addresses": "0.0.0.0"}, "postgres_listen_addresses"),
+    ({"postgres_tls_certificate": "/nonexistent/server.crt"}, "postgres_tls_key is empty while postgres_tls_certificate is set"),
+    ({"postgres_databases": [{"name": "mlflow", "owner": "nobody"}]},
+     "postgres_databases[0] (mlflow): owner 'nobody' is not a role of postgres_users nor postgres"),
+    ({"postgres_listen_addresses": "0.0.0.0"}, "postgres_listen_addresses must be a non-empty list"),
 ])
 def test_postgres_refuses(host, tmp_path, variables, message):
     config = host.file("/etc/postgresql/15/main/conf.d/efficientai.conf").content_string

@@ -82,7 +82,8 @@ def test_a_plain_upstream_on_another_host_is_refused(play, host):
     result = play("proxy.yml", {"proxy_sites": [remote]})
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-3000:]
-    assert "proxy site 'remote': the upstreams 192.0.2.10 are not on this host" in output, output[-3000:]
+    refused = "proxy_sites[0] (remote): upstream_tls must be true: the upstreams 192.0.2.10 are not on this host"
+    assert refused in output, output[-3000:]
     assert "upstream_tls: true" in output
     # Refused before anything changed.
     assert host.file("/etc/nginx/sites-enabled/efficientai-tls.conf").content_string == before

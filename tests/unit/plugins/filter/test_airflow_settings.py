@@ -58,7 +58,7 @@ def test_valid_settings_have_no_problems(settings):
     ({'airflow_version': 'latest'}, 'airflow_version', "(got 'latest')"),
     ({'airflow_celery_queues': []}, 'airflow_celery_queues', 'at least one queue (got [])'),
     ({'airflow_celery_queues': 'default'}, 'airflow_celery_queues', "(got 'default')"),
-    ({'airflow_extra_packages': 'apache-airflow-providers-ssh'}, 'airflow_extra_packages', 'must be a list (got a str)'),
+    ({'airflow_extra_packages': 'apache-airflow-providers-ssh'}, 'airflow_extra_packages', 'must be a list (got a string)'),
     ({'airflow_database_backend': 'sqlite', 'airflow_schedulers': 0}, 'airflow_database_backend',
      "must be postgresql with CeleryExecutor (got 'sqlite')"),
     ({'airflow_schedulers': -1}, 'airflow_schedulers', '0 or more (got -1)'),

@@ -112,9 +112,13 @@ def test_the_proxy_checks_each_site_users_password(run):
             'auth_users': [{'name': 'ops', 'password': '{{ vault_postgres_monitoring_password }}'},
                            {'name': 'ann', 'password': secrets.token_urlsafe(16)}]}
     rc, output, tasks = run({'secret_checks_role': 'proxy', 'proxy_sites': [site]})
-    refused = failures(tasks, "Check the sites' passwords")
-    assert list(refused) == ['the password of user ops of proxy_sites app'], output[-3000:]
-    assert OPT_IN in refused['the password of user ops of proxy_sites app']
+    # One check of every setting: its message names each refused password by site and user.
+    (message,) = failures(tasks, 'Check the settings').values()
+    assert rc != 0, output[-3000:]
+    refused = [problem for problem in message.split('. ') if 'the password of' in problem]
+    assert len(refused) == 1 and refused[0].startswith(
+        'proxy_sites[0] (app): the password of auth_users[0] (ops) is a value of the example vault'), message
+    assert OPT_IN in refused[0] and '(ann)' not in message
     assert_no_secret_in(output)
 
 

@@ -1,0 +1,61 @@
+"""Unit tests of the helpers the settings filters share (plugins/plugin_utils/settings.py)."""
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
+    checked, given_certificate_problems, integer, is_duration, is_port, kind, paired_problems)
+
+
+class TaggedStr(str):
+    """Like Ansible's templated values: a subclass of a builtin, whose name means nothing to a user."""
+
+
+@pytest.mark.parametrize('value, expected', [
+    ({'password': 'hidden'}, 'a dict'), (['x'], 'a list'), (('x',), 'a list'), ('x', 'a string'),
+    (TaggedStr('x'), 'a string'), (True, 'a boolean'), (3, 'a number'), (2.5, 'a number'), (None, 'null'),
+    ({1, 2}, 'a set'),
+])
+def test_kind_names_a_value_by_yaml_names_without_showing_it(value, expected):
+    assert kind(value) == expected
+
+
+@pytest.mark.parametrize('given, expected', [
+    ({'cert': True, 'key': True}, []), ({'cert': False, 'key': False}, []),
+    ({'cert': True, 'key': False}, ['key is empty while cert is set: give both, or neither']),
+    ({'cert': False, 'key': True}, ['cert is empty while key is set: give both, or neither']),
+])
+def test_paired_settings_go_together(given, expected):
+    assert paired_problems(given, 'cert', 'key', 'or neither') == expected
+
+
+def test_a_given_certificate_needs_its_ca_once_paired():
+    settings = {'cert': True, 'key': False, 'ca': False}
+    assert given_certificate_problems(settings, 'cert', 'key', 'ca', 'or neither') == [
+        'key is empty while cert is set: give both, or neither']
+    (problem,) = given_certificate_problems(dict(settings, key=True), 'cert', 'key', 'ca', 'or neither')
+    assert problem.startswith('ca is empty while cert is given')
+    assert given_certificate_problems(dict(settings, key=True, ca=True), 'cert', 'key', 'ca', 'or neither') == []
+
+
+@pytest.mark.parametrize('value, port', [(1, True), ('65535', True), (0, False), (65536, False), ('80 ', False),
+                                         ('-1', False), (None, False)])
+def test_is_port(value, port):
+    assert is_port(value) is port
+
+
+@pytest.mark.parametrize('value, duration', [('5m', True), ('1h30m', True), ('15d', True), ('5', False), ('m', False)])
+def test_is_duration(value, duration):
+    assert is_duration(value) is duration
+
+
+def test_integer_reads_leniently():
+    assert (integer('7'), integer(7), integer('seven'), integer(None)) == (7, 7, None, None)
+
+
+def test_checked_refuses_a_caller_that_leaves_a_setting_out():
+    assert checked({'a': 1}, ['a'], 'caller') == {'a': 1}
+    with pytest.raises(AnsibleFilterError, match='caller: settings lack b'):
+        checked({'a': 1}, ['a', 'b'], 'caller')
+    with pytest.raises(AnsibleFilterError, match='caller expects a dict of settings, got list'):
+        checked([], [], 'caller')
