@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
-    checked, integer, is_abs, is_list, is_port, kind, given_certificate_problems, weak_secrets)
+    checked, given_certificate_problems, integer, is_list, is_port, not_absolute, not_lists, weak_secrets)
 
 _RELEASE = re.compile(r'^([0-9]+)\.[0-9]+\.[0-9]+$')
 _LOOPBACK = re.compile(r'^(127\.[0-9.]+|::1|localhost)$')
@@ -37,9 +37,8 @@ def _setup(s):
         problems.append(f"airflow_version must be a 3.x release such as 3.3.2 (got {s['airflow_version']!r})")
     if not is_list(s['airflow_celery_queues']) or not s['airflow_celery_queues']:
         problems.append(f"airflow_celery_queues must be a list of at least one queue (got {s['airflow_celery_queues']!r})")
-    for name in ('airflow_extra_packages', 'airflow_users', 'airflow_flower_users'):
-        if not is_list(s[name]):
-            problems.append(f"{name} must be a list (got {kind(s[name])})")
+    # Users come with their passwords: a wrong value is named by its kind alone.
+    problems += not_lists(s, ['airflow_extra_packages', 'airflow_users', 'airflow_flower_users'], shown=False)
     postgresql = s['airflow_database_backend'] == 'postgresql'
     if s['airflow_executor'] == 'CeleryExecutor' and not postgresql:
         problems.append(f"airflow_database_backend must be postgresql with CeleryExecutor (got {s['airflow_database_backend']!r})")
@@ -49,8 +48,7 @@ def _setup(s):
     if (integer(s['airflow_schedulers']) or 0) > 1 and not postgresql:
         problems.append(f"airflow_schedulers must be 0 or 1 with airflow_database_backend={s['airflow_database_backend']} "
                         f"(got {s['airflow_schedulers']}): several schedulers need postgresql")
-    if not is_abs(s['airflow_home']):
-        problems.append(f"airflow_home must be an absolute path (got {s['airflow_home']!r})")
+    problems += not_absolute(s, ['airflow_home'])
     for name in _PORTS:
         if not is_port(s[name]):
             problems.append(f"{name} must be a port number 1-65535 (got {s[name]!r})")
@@ -87,8 +85,7 @@ def _database_tls(s):
             and not _LOOPBACK.match(str(s['airflow_database_host']))):
         problems.append(f"airflow_database_tls is false, which would send the database password in clear text to "
                         f"{s['airflow_database_host']!r}: set it to true (false only for a loopback airflow_database_host)")
-    if not is_abs(s['airflow_ca_dir']):
-        problems.append(f"airflow_ca_dir must be an absolute path (got {s['airflow_ca_dir']!r})")
+    problems += not_absolute(s, ['airflow_ca_dir'])
     return problems
 
 
@@ -108,8 +105,7 @@ def airflow_broker_tls_problems(settings):
     protocols = s['airflow_redis_tls_protocols']
     if not is_list(protocols) or not protocols or not set(protocols) <= set(_TLS_PROTOCOLS):
         problems.append(f"airflow_redis_tls_protocols must be a list of TLSv1.2 and/or TLSv1.3 (got {protocols!r})")
-    if not is_list(s['airflow_redis_tls_extra_names']):
-        problems.append(f"airflow_redis_tls_extra_names must be a list (got {s['airflow_redis_tls_extra_names']!r})")
+    problems += not_lists(s, ['airflow_redis_tls_extra_names'])
     return problems
 
 

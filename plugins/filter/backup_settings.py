@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_abs, is_list
+from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
+    checked, integer, is_abs, is_list, not_absolute)
 
 _DATABASE = re.compile(r'^[a-z_][a-z0-9_]{0,62}$')
 _BUCKET = re.compile(r'^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$')
@@ -27,9 +28,7 @@ def _in_range(value, low, high):
 
 
 def _area(s):
-    problems = []
-    if not is_abs(s['backup_root']):
-        problems.append(f"backup_root must be an absolute path (got {s['backup_root']!r})")
+    problems = not_absolute(s, ['backup_root'])
     if s['backup_compression'] not in ('auto', 'zstd', 'gzip'):
         problems.append(f"backup_compression must be auto, zstd or gzip (got {s['backup_compression']!r})")
     if not _in_range(s['backup_zstd_level'], 1, 19):

@@ -12,7 +12,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.efficientai.mlops.plugins.filter.kubernetes import bentoml_k8s_manifests
 from ansible_collections.efficientai.mlops.plugins.module_utils._bentoml import tag_problem
 from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
-    checked, integer, is_abs, is_list, kind, given_certificate_problems)
+    checked, given_certificate_problems, integer, is_abs, is_list, kind, not_absolute, not_lists)
 
 _RELEASE = re.compile(r'^1\.4\.[0-9]+$')
 # The units' names (bentoml-<name>-a) and the Kubernetes objects' (a DNS-1035 label) come from it.
@@ -70,12 +70,10 @@ def _setup(s):
     if not _RELEASE.match(str(s['bentoml_version'])):
         problems.append(f"bentoml_version must be a 1.4.x release such as 1.4.40 (got {s['bentoml_version']!r})")
     # The argument spec turns a string into a one-item list, so a string here is a mistake.
-    if not is_list(s['bentoml_python_packages']):
-        problems.append(f"bentoml_python_packages must be a list (got {s['bentoml_python_packages']!r})")
+    problems += not_lists(s, ['bentoml_python_packages'])
     if not is_list(s['bentoml_services']):
         problems.append(f"bentoml_services must be a list of services (got {_shown(s['bentoml_services'])})")
-    if not is_abs(s['bentoml_deployments_dir']):
-        problems.append(f"bentoml_deployments_dir must be an absolute path (got {s['bentoml_deployments_dir']!r})")
+    problems += not_absolute(s, ['bentoml_deployments_dir'])
     timeout = integer(s['bentoml_ready_timeout'])
     if timeout is None or timeout < 1:
         problems.append(f"bentoml_ready_timeout must be a number of seconds above 0 (got {s['bentoml_ready_timeout']!r})")
@@ -228,10 +226,8 @@ def _tls(s):
     problems = given_certificate_problems(s, 'bentoml_tls_certificate', 'bentoml_tls_key', 'bentoml_tls_ca',
                                           "paths on the controller or PEM (vault the key), or neither to get a "
                                           "certificate of the private CA in bentoml_tls_ca_dir")
-    if not is_list(s['bentoml_tls_extra_names']):
-        problems.append(f"bentoml_tls_extra_names must be a list (got {s['bentoml_tls_extra_names']!r})")
-    if not is_abs(s['bentoml_tls_ca_dir']):
-        problems.append(f"bentoml_tls_ca_dir must be an absolute path (got {s['bentoml_tls_ca_dir']!r})")
+    problems += not_lists(s, ['bentoml_tls_extra_names'])
+    problems += not_absolute(s, ['bentoml_tls_ca_dir'])
     if integer(s['user_uid']) != 0:
         problems.append(f"bentoml_tls needs the role to run as root (user id {_user_id(s)}): the key goes to a "
                         "root-owned directory, so set become: true")

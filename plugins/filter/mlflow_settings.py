@@ -8,7 +8,7 @@ import re
 from urllib.parse import urlsplit
 
 from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
-    checked, integer, is_abs, is_list, is_port, given_certificate_problems, weak_secrets)
+    checked, given_certificate_problems, integer, is_abs, is_port, not_absolute, not_lists, weak_secrets)
 
 _RELEASE = re.compile(r'^[0-9]+\.[0-9]+\.[0-9]+([a-z0-9.]*)?$')
 _BUCKET = re.compile(r'^s3://[a-z0-9][a-z0-9.-]{2,62}(/.*)?$')
@@ -55,13 +55,10 @@ def _server(s):
     if s['mlflow_uvicorn_opts'] and s['mlflow_gunicorn_opts']:
         problems.append(f"mlflow_gunicorn_opts must be empty when mlflow_uvicorn_opts is set (got {s['mlflow_gunicorn_opts']!r}): "
                         "the server runs under one of them")
-    if not is_abs(s['mlflow_data_dir']):
-        problems.append(f"mlflow_data_dir must be an absolute path (got {s['mlflow_data_dir']!r})")
+    problems += not_absolute(s, ['mlflow_data_dir'])
     if s['mlflow_prometheus_dir'] and not is_abs(s['mlflow_prometheus_dir']):
         problems.append(f"mlflow_prometheus_dir must be empty or an absolute path (got {s['mlflow_prometheus_dir']!r})")
-    for name in ('mlflow_allowed_hosts', 'mlflow_cors_allowed_origins', 'mlflow_extra_packages'):
-        if not is_list(s[name]):
-            problems.append(f"{name} must be a list (got {s[name]!r})")
+    problems += not_lists(s, ['mlflow_allowed_hosts', 'mlflow_cors_allowed_origins', 'mlflow_extra_packages'])
     # Anyone who can reach the server could read and change every experiment and model.
     if not s['mlflow_auth_enabled'] and s['mlflow_host'] not in _LOOPBACK_NAMES:
         problems.append(f"mlflow_auth_enabled is false while mlflow_host is {s['mlflow_host']}: a server reachable beyond "
@@ -88,8 +85,7 @@ def _backend(s):
         problems.append(f"mlflow_db_tls is false, which would send the database password in clear text to "
                         f"{s['mlflow_db_host']}: set mlflow_db_tls: true (allowed false only for a loopback "
                         "mlflow_db_host, or with an sslmode of require, verify-ca or verify-full in mlflow_db_options)")
-    if not is_abs(s['mlflow_db_tls_ca_dir']):
-        problems.append(f"mlflow_db_tls_ca_dir must be an absolute path (got {s['mlflow_db_tls_ca_dir']!r})")
+    problems += not_absolute(s, ['mlflow_db_tls_ca_dir'])
     return problems
 
 
@@ -156,10 +152,8 @@ def _tls(s):
     problems = given_certificate_problems(s, 'mlflow_tls_certificate', 'mlflow_tls_key', 'mlflow_tls_ca',
                                           "paths on the controller or PEM (vault the key), or neither to get a "
                                           "certificate of the private CA in mlflow_tls_ca_dir")
-    if not is_list(s['mlflow_tls_extra_names']):
-        problems.append(f"mlflow_tls_extra_names must be a list (got {s['mlflow_tls_extra_names']!r})")
-    if not is_abs(s['mlflow_tls_ca_dir']):
-        problems.append(f"mlflow_tls_ca_dir must be an absolute path (got {s['mlflow_tls_ca_dir']!r})")
+    problems += not_lists(s, ['mlflow_tls_extra_names'])
+    problems += not_absolute(s, ['mlflow_tls_ca_dir'])
     if integer(s['user_uid']) not in (0, None):
         problems.append(f"mlflow_tls needs the role to run as root (user id {s['user_uid']}): the key goes to a root-owned "
                         "directory, so set become: true")

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_abs, is_duration, is_list, is_port, weak_secrets
+from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
+    checked, integer, is_duration, is_list, is_port, not_absolute, not_lists, weak_secrets)
 
 _LISTEN = re.compile(r'^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):[0-9]{1,5}$')
 _CLUSTER_LISTEN = re.compile(r'^[^:]*:[0-9]{1,5}$')
@@ -38,7 +39,7 @@ def _setup(s):
     elif set(components) - set(s['known_components']):
         problems.append(f"monitoring_components must be among {', '.join(s['known_components'])} "
                         f"(got {sorted(set(components) - set(s['known_components']))} too)")
-    problems += [f"{name} must be a list (got {s[name]!r})" for name in _LISTS if not is_list(s[name])]
+    problems += not_lists(s, _LISTS)
     cluster = s['monitoring_alertmanager_cluster_listen_address']
     if cluster and not _CLUSTER_LISTEN.match(str(cluster)):
         problems.append(f"monitoring_alertmanager_cluster_listen_address must be empty or host:port (got {cluster!r})")
@@ -79,8 +80,7 @@ def _exporters(s, allow_examples):
     if 'redis_exporter' in units and not s['monitoring_redis_exporter_tls'] and not _LOOPBACK.match(redis_host):
         problems.append(f"monitoring_redis_exporter_tls must be true: the exporter sends its password to "
                         f"{s['redis_target']}, not a loopback address")
-    if not is_abs(s['monitoring_ca_dir']):
-        problems.append(f"monitoring_ca_dir must be an absolute path (got {s['monitoring_ca_dir']!r})")
+    problems += not_absolute(s, ['monitoring_ca_dir'])
     # The PostgreSQL exporter needs a password; Redis's is empty when the server has none.
     secrets = [('monitoring_postgres_exporter_password', s['monitoring_postgres_exporter_password'], 12)] if 'postgres_exporter' in units else []
     if 'redis_exporter' in units and s['monitoring_redis_exporter_password']:

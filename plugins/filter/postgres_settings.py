@@ -8,7 +8,7 @@ import re
 
 from ansible_collections.efficientai.mlops.plugins.filter.pg_hba import pg_hba_problems
 from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
-    checked, integer, is_abs, is_list, is_port, kind, paired_problems, weak_secrets)
+    checked, integer, is_list, is_port, kind, not_absolute, not_lists, paired_problems, weak_secrets)
 
 # PostgreSQL's identifiers as the role creates them: unquoted, so lowercase, at most 63 bytes.
 _NAME = re.compile(r'[a-z_][a-z0-9_]{0,62}')
@@ -113,11 +113,7 @@ def _tls(s):
     problems = paired_problems(s, 'postgres_tls_certificate', 'postgres_tls_key',
                                "paths on the controller or PEM (vault the key), or neither to get a certificate of "
                                "the private CA in postgres_tls_ca_dir")
-    if not is_list(s['postgres_tls_extra_names']):
-        problems.append(f"postgres_tls_extra_names must be a list of names (got {s['postgres_tls_extra_names']!r})")
-    if not is_abs(s['postgres_tls_ca_dir']):
-        problems.append(f"postgres_tls_ca_dir must be an absolute path (got {s['postgres_tls_ca_dir']!r})")
-    return problems
+    return problems + not_lists(s, ['postgres_tls_extra_names']) + not_absolute(s, ['postgres_tls_ca_dir'])
 
 
 def postgres_settings_problems(settings, allow_example_secrets=False):

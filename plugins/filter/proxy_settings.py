@@ -10,7 +10,7 @@ import re
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
-    checked, integer, is_abs, is_list, is_port, kind, paired_problems, weak_secrets)
+    checked, integer, is_abs, is_list, is_port, kind, not_lists, paired_problems, weak_secrets)
 from ansible_collections.efficientai.mlops.plugins.test.strong_password import MIN_LENGTH
 
 _NAME = re.compile(r'[a-z0-9][a-z0-9_-]*')
@@ -201,8 +201,7 @@ def _tls(s):
     protocols = s['proxy_tls_protocols']
     if not is_list(protocols) or not protocols or not all(protocol in _TLS_PROTOCOLS for protocol in protocols):
         problems.append(f"proxy_tls_protocols must be a list of TLSv1.2 and/or TLSv1.3 (got {protocols!r})")
-    if not is_list(s['proxy_tls_extra_names']):
-        problems.append(f"proxy_tls_extra_names must be a list (got {s['proxy_tls_extra_names']!r})")
+    problems += not_lists(s, ['proxy_tls_extra_names'])
     renew, valid = integer(s['proxy_certificate_renew_days']), integer(s['proxy_certificate_valid_days'])
     if renew is None or renew < 1:
         problems.append(f"proxy_certificate_renew_days must be at least 1 (got {s['proxy_certificate_renew_days']!r})")

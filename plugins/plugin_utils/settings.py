@@ -40,6 +40,18 @@ def is_abs(value):
     return isinstance(value, str) and value.startswith('/')
 
 
+def not_lists(settings, names, shown=True):
+    """A message for each of `names` whose setting is not a list; `shown` false names a wrong value
+    by its kind alone (it may hold a secret)."""
+    return [f"{name} must be a list (got {repr(settings[name]) if shown else kind(settings[name])})"
+            for name in names if not is_list(settings[name])]
+
+
+def not_absolute(settings, names):
+    """A message for each of `names` whose setting is not an absolute path."""
+    return [f"{name} must be an absolute path (got {settings[name]!r})" for name in names if not is_abs(settings[name])]
+
+
 def is_port(value):
     """A TCP or UDP port, 1-65535, written as digits alone."""
     return bool(re.fullmatch(r'[0-9]{1,5}', str(value))) and 0 < int(value) < 65536

@@ -101,7 +101,7 @@ def test_valid_settings_have_no_problems(settings):
     ({'postgres_tls_certificate': True}, 'postgres_tls_key', 'is empty while postgres_tls_certificate is set: give both'),
     ({'postgres_tls_key': True}, 'postgres_tls_certificate', 'is empty while postgres_tls_key is set: give both'),
     ({'postgres_tls_extra_names': 'db.example.internal'}, 'postgres_tls_extra_names',
-     "a list of names (got 'db.example.internal')"),
+     "must be a list (got 'db.example.internal')"),
     ({'postgres_tls_ca_dir': '~/pki'}, 'postgres_tls_ca_dir', "absolute path (got '~/pki')"),
 ])
 def test_each_problem_names_its_variable_and_value(changes, variable, message):

@@ -4,7 +4,7 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
-    checked, given_certificate_problems, integer, is_duration, is_port, kind, paired_problems)
+    checked, given_certificate_problems, integer, is_duration, is_port, kind, not_absolute, not_lists, paired_problems)
 
 
 class TaggedStr(str):
@@ -59,3 +59,15 @@ def test_checked_refuses_a_caller_that_leaves_a_setting_out():
         checked({'a': 1}, ['a', 'b'], 'caller')
     with pytest.raises(AnsibleFilterError, match='caller expects a dict of settings, got list'):
         checked([], [], 'caller')
+
+
+def test_not_lists_names_each_setting_that_is_no_list():
+    settings = {'hosts': ['a'], 'names': 'a', 'users': {'ann': 'pw-hidden'}}
+    assert not_lists(settings, ['hosts', 'names']) == ["names must be a list (got 'a')"]
+    assert not_lists(settings, ['users'], shown=False) == ['users must be a list (got a dict)']
+
+
+def test_not_absolute_names_each_relative_path():
+    settings = {'root': '/srv', 'data': 'data', 'empty': ''}
+    assert not_absolute(settings, ['root', 'data', 'empty']) == [
+        "data must be an absolute path (got 'data')", "empty must be an absolute path (got '')"]
