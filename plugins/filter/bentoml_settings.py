@@ -12,7 +12,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.efficientai.mlops.plugins.filter.kubernetes import bentoml_k8s_manifests
 from ansible_collections.efficientai.mlops.plugins.module_utils._bentoml import tag_problem
 from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
-    checked, given_certificate_problems, integer, is_abs, is_list, kind, not_absolute, not_lists)
+    checked, given_certificate_problems, integer, is_abs, is_list, kind, not_absolute, not_lists, number)
 
 _RELEASE = re.compile(r'^1\.4\.[0-9]+$')
 # The units' names (bentoml-<name>-a) and the Kubernetes objects' (a DNS-1035 label) come from it.
@@ -28,14 +28,6 @@ _REQUIRED = (
     'bentoml_ready_timeout', 'bentoml_front', 'bentoml_kubernetes_enabled', 'bentoml_kubernetes_manifest_dir',
     'kubernetes_settings', 'bentoml_tls', 'bentoml_tls_certificate', 'bentoml_tls_key', 'bentoml_tls_ca',
     'bentoml_tls_extra_names', 'bentoml_tls_ca_dir', 'user_uid')
-
-
-def _number(value):
-    """The value as a float, or None when it is not a number."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _service_port(value):
@@ -116,7 +108,7 @@ def _runtime(service, front):
     slot_ports = service.get('slot_ports')
     if front == 'haproxy' and not (is_list(slot_ports) and len(slot_ports) == 2 and all(map(_service_port, slot_ports))):
         problems.append(f"slot_ports must be two ports 1024-65535 (got {slot_ports!r}), or empty for port + 1 and port + 2")
-    workers, threads, cpus = integer(service.get('workers')), integer(service.get('threads')), _number(service.get('cpus'))
+    workers, threads, cpus = integer(service.get('workers')), integer(service.get('threads')), number(service.get('cpus'))
     if workers is None or workers < 1:
         problems.append(f"workers must be 1 or more (got {service.get('workers')!r})")
     if threads is None or threads < 0:

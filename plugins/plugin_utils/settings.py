@@ -32,6 +32,14 @@ def integer(value):
         return None
 
 
+def number(value):
+    """The value as a float, or None when it is not a number."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def is_list(value):
     return isinstance(value, (list, tuple))
 

@@ -4,7 +4,8 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
-    checked, given_certificate_problems, integer, is_duration, is_port, kind, not_absolute, not_lists, paired_problems)
+    checked, given_certificate_problems, integer, is_duration, is_port, kind, not_absolute, not_lists, number,
+    paired_problems)
 
 
 class TaggedStr(str):
@@ -49,8 +50,9 @@ def test_is_duration(value, duration):
     assert is_duration(value) is duration
 
 
-def test_integer_reads_leniently():
+def test_integer_and_number_read_leniently():
     assert (integer('7'), integer(7), integer('seven'), integer(None)) == (7, 7, None, None)
+    assert (number('0.5'), number(2), number('half'), number(None)) == (0.5, 2.0, None, None)
 
 
 def test_checked_refuses_a_caller_that_leaves_a_setting_out():
