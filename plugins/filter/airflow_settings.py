@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
-    checked, given_certificate_problems, integer, is_list, is_port, not_absolute, not_lists, weak_secrets)
+    below, checked, given_certificate_problems, integer, is_list, is_port, not_absolute, not_lists, weak_secrets)
 
 _RELEASE = re.compile(r'^([0-9]+)\.[0-9]+\.[0-9]+$')
 _LOOPBACK = re.compile(r'^(127\.[0-9.]+|::1|localhost)$')
@@ -42,9 +42,7 @@ def _setup(s):
     postgresql = s['airflow_database_backend'] == 'postgresql'
     if s['airflow_executor'] == 'CeleryExecutor' and not postgresql:
         problems.append(f"airflow_database_backend must be postgresql with CeleryExecutor (got {s['airflow_database_backend']!r})")
-    for name in ('airflow_schedulers', 'airflow_celery_workers'):
-        if integer(s[name]) is None or integer(s[name]) < 0:
-            problems.append(f"{name} must be a number, 0 or more (got {s[name]!r})")
+    problems += below(s, ['airflow_schedulers', 'airflow_celery_workers'], 0)
     if (integer(s['airflow_schedulers']) or 0) > 1 and not postgresql:
         problems.append(f"airflow_schedulers must be 0 or 1 with airflow_database_backend={s['airflow_database_backend']} "
                         f"(got {s['airflow_schedulers']}): several schedulers need postgresql")

@@ -12,7 +12,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.efficientai.mlops.plugins.filter.kubernetes import bentoml_k8s_manifests
 from ansible_collections.efficientai.mlops.plugins.module_utils._bentoml import tag_problem
 from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
-    checked, given_certificate_problems, integer, is_abs, is_list, kind, not_absolute, not_lists, number)
+    checked, integer, is_abs, is_list, kind, not_absolute, not_lists, number, server_tls_problems, shown, user_id)
 
 _RELEASE = re.compile(r'^1\.4\.[0-9]+$')
 # The units' names (bentoml-<name>-a) and the Kubernetes objects' (a DNS-1035 label) come from it.
@@ -46,17 +46,6 @@ def _services_of(s):
     return s['bentoml_services'] if is_list(s['bentoml_services']) else []
 
 
-def _shown(value):
-    """A value in the place of a service, which may hold its secret environment: a dict or a list
-    by its kind alone, anything else as it is."""
-    return kind(value) if isinstance(value, (Mapping, list, tuple)) else repr(value)
-
-
-def _user_id(s):
-    """The user id as a message shows it; without facts the user is taken for a user without root."""
-    return s['user_uid'] if integer(s['user_uid']) is not None else 'unknown, facts not gathered'
-
-
 def _setup(s):
     problems = []
     if not _RELEASE.match(str(s['bentoml_version'])):
@@ -64,7 +53,7 @@ def _setup(s):
     # The argument spec turns a string into a one-item list, so a string here is a mistake.
     problems += not_lists(s, ['bentoml_python_packages'])
     if not is_list(s['bentoml_services']):
-        problems.append(f"bentoml_services must be a list of services (got {_shown(s['bentoml_services'])})")
+        problems.append(f"bentoml_services must be a list of services (got {shown(s['bentoml_services'])})")
     problems += not_absolute(s, ['bentoml_deployments_dir'])
     timeout = integer(s['bentoml_ready_timeout'])
     if timeout is None or timeout < 1:
@@ -72,7 +61,7 @@ def _setup(s):
     # The front is a system package and its instances run as another user.
     if s['bentoml_front'] == 'haproxy' and integer(s['user_uid']) != 0 and any(map(_is_present, _services_of(s))):
         problems.append(f"bentoml_front is haproxy, a system package whose instances run as another user, which needs "
-                        f"root (user id {_user_id(s)}): set become: true, or bentoml_front: none (a changed service "
+                        f"root (user id {user_id(s)}): set become: true, or bentoml_front: none (a changed service "
                         "then restarts in place)")
     return problems
 
@@ -155,7 +144,7 @@ def _services(s):
     problems = []
     for index, service in enumerate(_services_of(s)):
         if not isinstance(service, dict):
-            problems.append(f"bentoml_services[{index}] must be a dict with a name, a bento and a port (got {_shown(service)})")
+            problems.append(f"bentoml_services[{index}] must be a dict with a name, a bento and a port (got {shown(service)})")
             continue
         where = _where(index, service)
         found = _identity(service) + _runtime(service, s['bentoml_front']) + _environment(service) + _models(service)
@@ -215,15 +204,7 @@ def _kubernetes(s):
 def _tls(s):
     if not s['bentoml_tls']:
         return []
-    problems = given_certificate_problems(s, 'bentoml_tls_certificate', 'bentoml_tls_key', 'bentoml_tls_ca',
-                                          "paths on the controller or PEM (vault the key), or neither to get a "
-                                          "certificate of the private CA in bentoml_tls_ca_dir")
-    problems += not_lists(s, ['bentoml_tls_extra_names'])
-    problems += not_absolute(s, ['bentoml_tls_ca_dir'])
-    if integer(s['user_uid']) != 0:
-        problems.append(f"bentoml_tls needs the role to run as root (user id {_user_id(s)}): the key goes to a "
-                        "root-owned directory, so set become: true")
-    return problems
+    return server_tls_problems(s, 'bentoml')
 
 
 def bentoml_settings_problems(settings):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_abs, is_list, kind
+from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked, integer, is_abs, is_list, kind, shown
 
 _DVC_PIN = re.compile(r'^dvc(\[[a-z0-9_,-]+\])?==')
 _MODE = re.compile(r'^0?[0-7]{3,4}$')
@@ -16,11 +16,6 @@ _REMOTE_NAME = re.compile(r'^[a-z0-9][a-z0-9._-]*$')
 _REMOTE_URL = re.compile(r'^([a-z][a-z0-9+.-]*://|/)')
 _REQUIRED = ('dvc_packages', 'dvc_binary_link', 'dvc_cache_dir', 'dvc_workspaces', 'dvc_remotes', 'dvc_cache_group',
              'dvc_cache_group_members', 'user_id', 'user_uid', 'missing_owners', 'site_cache_problems')
-
-
-def _shown(value):
-    """A workspace value as a message shows it: scalars as they are, containers by their kind."""
-    return repr(value) if isinstance(value, (str, int, float, bool, type(None))) else kind(value)
 
 
 def _without_credentials(url):
@@ -69,11 +64,11 @@ def _workspace_problems(where, workspace, seen):
     path, problems = workspace.get('path', ''), []
     first = seen.setdefault(posixpath.normpath(path), where) if is_abs(path) else where
     if not is_abs(path):
-        problems.append(f"{where}.path must be an absolute path (got {_shown(path)})")
+        problems.append(f"{where}.path must be an absolute path (got {shown(path)})")
     elif first != where:
         problems.append(f"{where}.path is {path!r}, the directory of {first} too: give each workspace its own directory")
     if 'mode' in workspace and not _MODE.match(str(workspace['mode'])):
-        problems.append(f"{where}.mode must be an octal mode as a quoted string, such as '0755' (got {_shown(workspace['mode'])})")
+        problems.append(f"{where}.mode must be an octal mode as a quoted string, such as '0755' (got {shown(workspace['mode'])})")
     if 'remotes' in workspace:
         problems += _remote_problems(f"{where}.remotes", workspace['remotes'])
     return problems
@@ -82,7 +77,7 @@ def _workspace_problems(where, workspace, seen):
 def _workspaces(s):
     workspaces = s['dvc_workspaces']
     if not is_list(workspaces):
-        return [f"dvc_workspaces must be a list of mappings, each with a path (got {_shown(workspaces)})"]
+        return [f"dvc_workspaces must be a list of mappings, each with a path (got {shown(workspaces)})"]
     problems, seen = [], {}
     for index, workspace in enumerate(workspaces):
         where = f"dvc_workspaces[{index}]"
@@ -90,7 +85,7 @@ def _workspaces(s):
             problems += _workspace_problems(where, workspace, seen)
         else:
             problems.append(f"{where} must be a mapping with a path, such as {{path: /srv/dvc/projects/churn}} "
-                            f"(got {_shown(workspace)})")
+                            f"(got {shown(workspace)})")
     return problems
 
 

@@ -8,7 +8,7 @@ import re
 from urllib.parse import urlsplit
 
 from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
-    checked, given_certificate_problems, integer, is_abs, is_port, not_absolute, not_lists, weak_secrets)
+    below, checked, integer, is_abs, is_port, not_absolute, not_lists, server_tls_problems, weak_secrets)
 
 _RELEASE = re.compile(r'^[0-9]+\.[0-9]+\.[0-9]+([a-z0-9.]*)?$')
 _BUCKET = re.compile(r'^s3://[a-z0-9][a-z0-9.-]{2,62}(/.*)?$')
@@ -39,16 +39,14 @@ def _server(s):
     if not is_port(s['mlflow_port']):
         problems.append(f"mlflow_port must be a TCP port, 1-65535 (got {s['mlflow_port']!r})")
     if replicas is None or replicas < 1:
-        problems.append(f"mlflow_replicas must be at least 1 (got {s['mlflow_replicas']!r})")
+        problems.append(f"mlflow_replicas must be a number, 1 or more (got {s['mlflow_replicas']!r})")
     elif is_port(s['mlflow_port']) and port + replicas - 1 >= 65536:
         problems.append(f"mlflow_replicas must leave the replicas' ports mlflow_port to mlflow_port + mlflow_replicas - 1 "
                         f"below 65536 (got {replicas} from port {port}): lower it or mlflow_port")
     elif replicas > 1 and s['mlflow_backend'] != 'postgresql':
         problems.append(f"mlflow_replicas must be 1 with mlflow_backend={s['mlflow_backend']} (got {replicas}): "
                         "replicas share one database, so set mlflow_backend: postgresql to run more")
-    workers = integer(s['mlflow_workers'])
-    if workers is None or workers < 1:
-        problems.append(f"mlflow_workers must be at least 1 (got {s['mlflow_workers']!r})")
+    problems += below(s, ['mlflow_workers'], 1)
     timeout = integer(s['mlflow_ready_timeout'])
     if timeout is None or timeout < 1:
         problems.append(f"mlflow_ready_timeout must be a number of seconds above 0 (got {s['mlflow_ready_timeout']!r})")
@@ -149,15 +147,7 @@ def _login(s, allow_examples):
 def _tls(s):
     if not s['mlflow_tls']:
         return []
-    problems = given_certificate_problems(s, 'mlflow_tls_certificate', 'mlflow_tls_key', 'mlflow_tls_ca',
-                                          "paths on the controller or PEM (vault the key), or neither to get a "
-                                          "certificate of the private CA in mlflow_tls_ca_dir")
-    problems += not_lists(s, ['mlflow_tls_extra_names'])
-    problems += not_absolute(s, ['mlflow_tls_ca_dir'])
-    if integer(s['user_uid']) not in (0, None):
-        problems.append(f"mlflow_tls needs the role to run as root (user id {s['user_uid']}): the key goes to a root-owned "
-                        "directory, so set become: true")
-    return problems
+    return server_tls_problems(s, 'mlflow')
 
 
 def mlflow_settings_problems(settings, allow_example_secrets=False):

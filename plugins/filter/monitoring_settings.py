@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
-    checked, integer, is_duration, is_list, is_port, not_absolute, not_lists, weak_secrets)
+    below, checked, integer, is_duration, is_list, is_port, not_absolute, not_lists, weak_secrets)
 
 _LISTEN = re.compile(r'^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):[0-9]{1,5}$')
 _CLUSTER_LISTEN = re.compile(r'^[^:]*:[0-9]{1,5}$')
@@ -43,9 +43,7 @@ def _setup(s):
     cluster = s['monitoring_alertmanager_cluster_listen_address']
     if cluster and not _CLUSTER_LISTEN.match(str(cluster)):
         problems.append(f"monitoring_alertmanager_cluster_listen_address must be empty or host:port (got {cluster!r})")
-    for name in ('monitoring_log_window_minutes', 'monitoring_dashboard_refresh_seconds'):
-        if (integer(s[name]) or 0) < 1:
-            problems.append(f"{name} must be 1 or more (got {s[name]!r})")
+    problems += below(s, ['monitoring_log_window_minutes', 'monitoring_dashboard_refresh_seconds'], 1)
     if not is_port(s['monitoring_dashboard_port']):
         problems.append(f"monitoring_dashboard_port must be a port number 1-65535 (got {s['monitoring_dashboard_port']!r})")
     problems += [f"{_listen_variable(key)} must be host:port, such as 127.0.0.1:9091 (got {address!r})"

@@ -38,8 +38,8 @@ def _ports(listener):
     problem = _port_problem(listener.get('port', ''))
     if problem:
         _fail(listener, 'port', problem)
-    match = _PORT.match(str(listener['port']))
-    return int(match.group(1)), int(match.group(2) or match.group(1))
+    first, _colon, last = str(listener['port']).partition(':')
+    return int(first), int(last or first)
 
 
 def _is_loopback(address):

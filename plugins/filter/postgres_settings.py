@@ -8,7 +8,7 @@ import re
 
 from ansible_collections.efficientai.mlops.plugins.filter.pg_hba import pg_hba_problems
 from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
-    checked, integer, is_list, is_port, kind, not_absolute, not_lists, paired_problems, weak_secrets)
+    below, checked, is_list, is_port, kind, not_absolute, not_lists, paired_problems, weak_secrets)
 
 # PostgreSQL's identifiers as the role creates them: unquoted, so lowercase, at most 63 bytes.
 _NAME = re.compile(r'[a-z_][a-z0-9_]{0,62}')
@@ -23,11 +23,6 @@ _REQUIRED = ('postgres_port', 'postgres_max_connections', 'postgres_listen_addre
              'postgres_tls_certificate', 'postgres_tls_key', 'postgres_tls_extra_names', 'postgres_tls_ca_dir')
 
 
-def _at_least(s, name, minimum):
-    number = integer(s[name])
-    return [] if number is not None and number >= minimum else [f"{name} must be at least {minimum} (got {s[name]!r})"]
-
-
 def _listen_address(value):
     return isinstance(value, str) and bool(_LISTEN_ADDRESS.fullmatch(value))
 
@@ -36,7 +31,7 @@ def _cluster(s):
     problems = []
     if not is_port(s['postgres_port']):
         problems.append(f"postgres_port must be a TCP port, 1-65535 (got {s['postgres_port']!r})")
-    problems += _at_least(s, 'postgres_max_connections', 5)
+    problems += below(s, ['postgres_max_connections'], 5)
     addresses = s['postgres_listen_addresses']
     wrong = [address for address in addresses if not _listen_address(address)] if is_list(addresses) else []
     if not is_list(addresses) or not addresses:
@@ -50,7 +45,7 @@ def _cluster(s):
         own = sorted(set(settings) & set(_OWN_VARIABLES))
         problems.append(f"postgres_settings must not set {', '.join(own)}: set "
                         f"{', '.join(_OWN_VARIABLES[name] for name in own)} instead")
-    return problems + _at_least(s, 'postgres_memory_mb', 256)
+    return problems + below(s, ['postgres_memory_mb'], 256)
 
 
 def _entries(name, entries, fields, noun, shown=True):

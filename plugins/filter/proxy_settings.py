@@ -10,7 +10,7 @@ import re
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
-    checked, integer, is_abs, is_list, is_port, kind, not_lists, paired_problems, weak_secrets)
+    below, checked, integer, is_abs, is_list, is_port, kind, not_lists, paired_problems, weak_secrets)
 from ansible_collections.efficientai.mlops.plugins.test.strong_password import MIN_LENGTH
 
 _NAME = re.compile(r'[a-z0-9][a-z0-9_-]*')
@@ -213,8 +213,7 @@ def _tls(s):
 
 
 def _upstream_settings(s):
-    problems = [f"{name} must be a number, 1 or more (got {s[name]!r})"
-                for name in _AT_LEAST_ONE if (integer(s[name]) or 0) < 1]
+    problems = below(s, _AT_LEAST_ONE, 1)
     tries = integer(s['proxy_next_upstream_tries'])
     if tries is None or tries < 0:
         problems.append(f"proxy_next_upstream_tries must be a number, 0 (all) or more (got {s['proxy_next_upstream_tries']!r})")

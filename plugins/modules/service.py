@@ -251,7 +251,7 @@ class Systemd:
     def remove(self):
         if os.path.exists(self.unit_path):
             self.run("disable", "--now", self.unit, check=False)
-            # A unit stopped while it waited to restart after a crash stays loaded as failed, and listed.
+            # A unit whose process exits non-zero when stopped stays loaded as failed, and listed, until reset.
             self.run("reset-failed", self.unit, check=False)
 
     def after_removal(self):

@@ -40,6 +40,12 @@ def number(value):
         return None
 
 
+def below(settings, names, minimum):
+    """A message for each of `names` whose setting is not a whole number of at least `minimum`."""
+    return [f"{name} must be a number, {minimum} or more (got {settings[name]!r})"
+            for name in names if integer(settings[name]) is None or integer(settings[name]) < minimum]
+
+
 def is_list(value):
     return isinstance(value, (list, tuple))
 
@@ -82,6 +88,12 @@ def kind(value):
     return 'null' if value is None else f"a {type(value).__name__}"
 
 
+def shown(value):
+    """A value as a message shows it: a scalar as it is, a dict or a list (which may hold a secret)
+    by its kind alone."""
+    return kind(value) if isinstance(value, Mapping) or is_list(value) else repr(value)
+
+
 # Prometheus's durations (5m, 1h30m, 15d), as its flags and rules take them.
 _DURATION = re.compile(r'^([0-9]+(ms|s|m|h|d|w|y))+$')
 
@@ -109,6 +121,27 @@ def given_certificate_problems(settings, certificate, key, ca, advice):
         return [f"{ca} is empty while {certificate} is given: set it to the CA that signed the certificate, which "
                 "the role's own checks verify the server with"]
     return []
+
+
+def user_id(settings):
+    """The host's user id (`user_uid`) as a message shows it; without facts it is unknown, and
+    the checks that need root take it for a user without."""
+    return settings['user_uid'] if integer(settings['user_uid']) is not None else 'unknown, facts not gathered'
+
+
+def server_tls_problems(settings, prefix):
+    """A service's own TLS, `<prefix>_tls_*`: a given certificate with its key and CA, else the
+    private CA's directory and the extra names of the one made there; and root, as the key goes
+    to a root-owned directory. The certificate, key and CA come in as whether each is given."""
+    ca_dir = f'{prefix}_tls_ca_dir'
+    problems = given_certificate_problems(settings, f'{prefix}_tls_certificate', f'{prefix}_tls_key', f'{prefix}_tls_ca',
+                                          "paths on the controller or PEM (vault the key), or neither to get a "
+                                          f"certificate of the private CA in {ca_dir}")
+    problems += not_lists(settings, [f'{prefix}_tls_extra_names']) + not_absolute(settings, [ca_dir])
+    if integer(settings['user_uid']) != 0:
+        problems.append(f"{prefix}_tls needs the role to run as root (user id {user_id(settings)}): the key goes to a "
+                        "root-owned directory, so set become: true")
+    return problems
 
 
 def weak_secrets(secrets, allow_examples):

@@ -4,8 +4,8 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import (
-    checked, given_certificate_problems, integer, is_duration, is_port, kind, not_absolute, not_lists, number,
-    paired_problems)
+    below, checked, given_certificate_problems, integer, is_duration, is_port, kind, not_absolute, not_lists, number,
+    paired_problems, server_tls_problems, shown, user_id)
 
 
 class TaggedStr(str):
@@ -73,3 +73,39 @@ def test_not_absolute_names_each_relative_path():
     settings = {'root': '/srv', 'data': 'data', 'empty': ''}
     assert not_absolute(settings, ['root', 'data', 'empty']) == [
         "data must be an absolute path (got 'data')", "empty must be an absolute path (got '')"]
+
+
+def test_below_names_each_setting_under_its_minimum_or_no_number():
+    settings = {'workers': 0, 'replicas': '2', 'timeout': 'soon', 'tries': 0}
+    assert below(settings, ['workers', 'replicas', 'timeout'], 1) == [
+        'workers must be a number, 1 or more (got 0)', "timeout must be a number, 1 or more (got 'soon')"]
+    assert below(settings, ['tries'], 0) == []
+
+
+def test_shown_hides_containers_that_may_hold_a_secret():
+    assert (shown('relative'), shown(3), shown(None)) == ("'relative'", '3', 'None')
+    assert (shown({'password': 'hidden'}), shown(['hidden'])) == ('a dict', 'a list')
+
+
+TLS = {'app_tls_certificate': False, 'app_tls_key': False, 'app_tls_ca': False, 'app_tls_extra_names': [],
+       'app_tls_ca_dir': '/etc/pki', 'user_uid': 0}
+
+
+@pytest.mark.parametrize('changes, expected', [
+    ({}, []),
+    ({'app_tls_certificate': True}, ['app_tls_key is empty while app_tls_certificate is set: give both, paths on the '
+                                     'controller or PEM (vault the key), or neither to get a certificate of the private CA '
+                                     'in app_tls_ca_dir']),
+    ({'app_tls_extra_names': 'app.internal', 'app_tls_ca_dir': 'pki'},
+     ["app_tls_extra_names must be a list (got 'app.internal')", "app_tls_ca_dir must be an absolute path (got 'pki')"]),
+    ({'user_uid': 1000}, ['app_tls needs the role to run as root (user id 1000): the key goes to a root-owned directory, '
+                          'so set become: true']),
+    ({'user_uid': ''}, ['app_tls needs the role to run as root (user id unknown, facts not gathered): the key goes to a '
+                        'root-owned directory, so set become: true']),
+])
+def test_a_services_own_tls(changes, expected):
+    assert server_tls_problems(dict(TLS, **changes), 'app') == expected
+
+
+def test_user_id_without_facts_is_unknown():
+    assert (user_id({'user_uid': 1000}), user_id({'user_uid': ''})) == (1000, 'unknown, facts not gathered')
