@@ -21,8 +21,8 @@ _REQUIRED = (
     'mlflow_version', 'mlflow_port', 'mlflow_workers', 'mlflow_replicas', 'mlflow_ready_timeout',
     'mlflow_uvicorn_opts', 'mlflow_gunicorn_opts', 'mlflow_data_dir', 'mlflow_prometheus_dir',
     'mlflow_allowed_hosts', 'mlflow_cors_allowed_origins', 'mlflow_extra_packages', 'mlflow_host',
-    'mlflow_auth_enabled', 'mlflow_backend', 'mlflow_db_name', 'mlflow_auth_db_name', 'mlflow_db_options',
-    'mlflow_db_tls', 'mlflow_db_host', 'mlflow_db_loopback', 'mlflow_db_tls_ca_dir',
+    'mlflow_auth_enabled', 'mlflow_auth_cache_seconds', 'mlflow_backend', 'mlflow_db_name', 'mlflow_auth_db_name',
+    'mlflow_db_options', 'mlflow_db_tls', 'mlflow_db_host', 'mlflow_db_loopback', 'mlflow_db_tls_ca_dir',
     'mlflow_artifacts_destination', 'mlflow_artifacts_store', 'mlflow_s3_endpoint_url', 'mlflow_s3_keys_paired',
     'mlflow_artifacts_server', 'mlflow_artifacts_server_port', 'mlflow_artifacts_url', 'mlflow_tracking_group',
     'mlflow_tracking_hosts', 'mlflow_admin_username', 'mlflow_admin_password', 'mlflow_admin_previous_password',
@@ -46,7 +46,7 @@ def _server(s):
     elif replicas > 1 and s['mlflow_backend'] != 'postgresql':
         problems.append(f"mlflow_replicas must be 1 with mlflow_backend={s['mlflow_backend']} (got {replicas}): "
                         "replicas share one database, so set mlflow_backend: postgresql to run more")
-    problems += below(s, ['mlflow_workers'], 1)
+    problems += below(s, ['mlflow_workers'], 1) + below(s, ['mlflow_auth_cache_seconds'], 0)
     timeout = integer(s['mlflow_ready_timeout'])
     if timeout is None or timeout < 1:
         problems.append(f"mlflow_ready_timeout must be a number of seconds above 0 (got {s['mlflow_ready_timeout']!r})")

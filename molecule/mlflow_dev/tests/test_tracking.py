@@ -104,3 +104,10 @@ def test_secrets_stay_private(host, on_systemd):
     assert password not in host.check_output("ps -eo args")
     assert "MLFLOW_BACKEND_STORE_URI" in host.file("/etc/efficientai/mlflow.env").content_string
     assert host.process.get(comm="mlflow").user == "mlflow"
+
+
+def test_the_server_keeps_checked_logins_for_the_configured_seconds(host):
+    # Without the cache every request pays the password hash (benchmarks/mlflow_auth_cache.py).
+    seconds = host.ansible.get_variables().get("mlflow_auth_cache_seconds", 60)  # the role's default
+    settings = host.file("/etc/efficientai/mlflow-auth.ini").content_string.splitlines()
+    assert f"auth_cache_ttl_seconds = {seconds}" in settings, settings

@@ -13,7 +13,8 @@ PRODUCTION = {
     'mlflow_ready_timeout': 120, 'mlflow_uvicorn_opts': '', 'mlflow_gunicorn_opts': '',
     'mlflow_data_dir': '/var/lib/efficientai/mlflow', 'mlflow_prometheus_dir': '/var/lib/efficientai/mlflow/metrics',
     'mlflow_allowed_hosts': ['mlflow.example.internal'], 'mlflow_cors_allowed_origins': [], 'mlflow_extra_packages': [],
-    'mlflow_host': '10.0.0.21', 'mlflow_auth_enabled': True, 'mlflow_backend': 'postgresql',
+    'mlflow_host': '10.0.0.21', 'mlflow_auth_enabled': True, 'mlflow_auth_cache_seconds': 60,
+    'mlflow_backend': 'postgresql',
     'mlflow_db_name': 'mlflow', 'mlflow_auth_db_name': 'mlflow_auth', 'mlflow_db_options': {}, 'mlflow_db_tls': True,
     'mlflow_db_host': '10.0.0.10', 'mlflow_db_loopback': False, 'mlflow_db_tls_ca_dir': '/root/.efficientai/pki',
     'mlflow_artifacts_destination': '', 'mlflow_artifacts_store': '/var/lib/efficientai/mlflow/artifacts',
@@ -38,9 +39,10 @@ DEVELOPMENT = dict(PRODUCTION, mlflow_host='127.0.0.1', mlflow_backend='sqlite',
                                            mlflow_artifacts_store='s3://mlflow-artifacts/prod'),
                                       dict(PRODUCTION, mlflow_replicas=3, mlflow_artifacts_server_port=5003),
                                       dict(PRODUCTION, mlflow_db_tls=False, mlflow_db_options={'sslmode': 'verify-full'}),
-                                      dict(PRODUCTION, mlflow_tls_certificate=True, mlflow_tls_key=True, mlflow_tls_ca=True)],
+                                      dict(PRODUCTION, mlflow_tls_certificate=True, mlflow_tls_key=True, mlflow_tls_ca=True),
+                                      dict(PRODUCTION, mlflow_auth_cache_seconds=0)],
                          ids=['production', 'development', 'loopback without login', 's3', 'replicas',
-                              'own sslmode', 'given certificate'])
+                              'own sslmode', 'given certificate', 'no login cache'])
 def test_valid_settings_have_no_problems(settings):
     assert mlflow_settings_problems(settings) == []
 
@@ -53,6 +55,8 @@ def test_valid_settings_have_no_problems(settings):
     ({'mlflow_port': 65535, 'mlflow_replicas': 2}, 'mlflow_replicas', 'below 65536 (got 2 from port 65535)'),
     ({'mlflow_backend': 'sqlite', 'mlflow_replicas': 2}, 'mlflow_replicas', 'set mlflow_backend: postgresql'),
     ({'mlflow_workers': 0}, 'mlflow_workers', '1 or more (got 0)'),
+    ({'mlflow_auth_cache_seconds': -1}, 'mlflow_auth_cache_seconds', '0 or more (got -1)'),
+    ({'mlflow_auth_cache_seconds': '1m'}, 'mlflow_auth_cache_seconds', "0 or more (got '1m')"),
     ({'mlflow_ready_timeout': -5}, 'mlflow_ready_timeout', 'above 0 (got -5)'),
     ({'mlflow_uvicorn_opts': '--limit-concurrency 8', 'mlflow_gunicorn_opts': '--timeout 60'}, 'mlflow_gunicorn_opts',
      "empty when mlflow_uvicorn_opts is set (got '--timeout 60')"),
