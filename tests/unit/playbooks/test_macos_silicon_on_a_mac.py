@@ -118,5 +118,5 @@ def test_gpu_power_is_sampled_as_root(ansible_playbook, fake_mac):
 def test_bad_variables_are_refused_before_anything_changes(ansible_playbook, fake_mac):
     run = ansible_playbook("macos_silicon_on_a_mac.yml", fake_mac(macos_silicon_python_version="3.9"), check=True)
     check = run.result("Check the variables")
-    assert check["failed"] is True and "at least 3.10 (got '3.9')" in check["msg"]
+    assert check["failed"] is True and "macos_silicon_python_version must be a Python release such as 3.12, 3.10 or newer (got '3.9')" in check["msg"]
     assert run.stats["changed"] == 0 and run.each("Read the Mac") == []
