@@ -84,13 +84,16 @@ def test_a_backup_while_runs_are_logged_is_consistent(host, variables, take_back
     experiment = f'under-load-{uuid.uuid4().hex[:8]}'
     env = (f"MLFLOW_TRACKING_URI=http://127.0.0.1:{variables['mlflow_port']} MLFLOW_TRACKING_USERNAME=admin "
            f"MLFLOW_TRACKING_PASSWORD='{variables['mlflow_admin_password']}'")
-    host.run(f'rm -f /root/logger.done; env {env} nohup {MLFLOW_PYTHON} /root/logger.py 4 /root/logger.done {experiment} '
-             '> /root/logger.log 2>&1 &')
+    host.run(f'rm -f /root/logger.done /root/logger.stop; env {env} nohup {MLFLOW_PYTHON} /root/logger.py /root/logger.stop '
+             f'/root/logger.done {experiment} > /root/logger.log 2>&1 &')
     host.run('for i in $(seq 180); do grep -q "logged 1" /root/logger.log && break; sleep 1; done')
     taken = take_backup()
+    # The logger goes on until the set is taken, then logs one run more: the set is taken mid-stream.
+    host.run_test('touch /root/logger.stop')
     host.run('for i in $(seq 300); do test -f /root/logger.done && break; sleep 1; done')
     assert host.file('/root/logger.done').exists, host.file('/root/logger.log').content_string
     logged = json.loads(host.file('/root/logger.done').content_string)
+    assert logged['stopped'], logged  # not ended by its cap, which would prove nothing about the set
     checked = host.ansible('efficientai.mlops.backup_verify', f"backup_id={taken['id']} test_restore=true", check=False)
     assert checked['problems'] == [], checked
     source = [s for s in manifest(taken['id'])['sources'] if s['name'] in ('mlflow-db', 'postgres-mlflow')][0]
