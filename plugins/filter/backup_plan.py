@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.efficientai.mlops.plugins.plugin_utils.settings import checked
 
 _NOT_NAME = re.compile(r'[^A-Za-z0-9]+')
 _SOURCE_SETTINGS = ('mlflow', 'postgres', 'dirs', 'dvc_workspaces', 'tables')
@@ -49,9 +50,7 @@ def backup_sources(settings):
     `settings`: mlflow (None, or backend, data_dir, auth_enabled and artifacts_path: empty when this
     host keeps none), postgres (None, or databases, port and pitr), dirs, dvc_workspaces and tables
     (those whose rows the runner counts)."""
-    missing = [name for name in _SOURCE_SETTINGS if name not in settings] if isinstance(settings, dict) else _SOURCE_SETTINGS
-    if missing:
-        raise AnsibleFilterError(f"backup_sources: settings lack {', '.join(missing)}")
+    settings = checked(settings, _SOURCE_SETTINGS, 'backup_sources')
     mlflow, postgres, tables, sources = settings['mlflow'], settings['postgres'], list(settings['tables']), []
     if mlflow:
         if mlflow['backend'] == 'sqlite':

@@ -25,10 +25,10 @@ def _python(s):
     found = _PYTHON_VERSION.match(version) if isinstance(version, str) else None
     if not isinstance(version, str):
         # YAML reads an unquoted 3.10 as the number 3.1.
-        problems.append(f"macos_silicon_python_version must be a quoted string such as '3.12' (got the number {version!r})")
+        problems.append(f"macos_silicon_python_version must be a quoted string such as '3.12' (got {shown(version)})")
     elif not found or int(found.group(1)) < _OLDEST_MINOR:
         problems.append(f"macos_silicon_python_version must be a Python release such as 3.12, 3.{_OLDEST_MINOR} or newer "
-                        f"(got {s['macos_silicon_python_version']!r})")
+                        f"(got {version!r})")
     return problems
 
 

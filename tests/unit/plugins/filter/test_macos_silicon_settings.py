@@ -29,7 +29,7 @@ def test_valid_settings_have_no_problems(settings):
     ({'macos_silicon_python': 'python3'}, 'macos_silicon_python', "'homebrew' or the absolute path of an interpreter (got 'python3')"),
     ({'macos_silicon_python_version': '3.9'}, 'macos_silicon_python_version', "3.10 or newer (got '3.9')"),
     ({'macos_silicon_python_version': '3.12.1'}, 'macos_silicon_python_version', "such as 3.12, 3.10 or newer (got '3.12.1')"),
-    ({'macos_silicon_python_version': 3.10}, 'macos_silicon_python_version', "a quoted string such as '3.12' (got the number 3.1)"),
+    ({'macos_silicon_python_version': 3.10}, 'macos_silicon_python_version', "a quoted string such as '3.12' (got 3.1)"),
     ({'macos_silicon_homebrew_packages': 'libomp'}, 'macos_silicon_homebrew_packages', "a list of Homebrew formulae (got 'libomp')"),
     ({'macos_silicon_workers': -1}, 'macos_silicon_workers', "a number, 0 or more (got -1)"),
     ({'macos_silicon_workers': 'many'}, 'macos_silicon_workers', "a number, 0 or more (got 'many')"),
