@@ -14,6 +14,7 @@ files reused and reused / baseline."""
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -24,14 +25,30 @@ sys.path.insert(0, os.path.join(REPO, '.cache', 'collections'))
 sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
 from ansible_collections.efficientai.mlops.plugins.module_utils._python_app import python_app_commands  # noqa: E402
 from ansible_collections.efficientai.mlops.plugins.modules.python_app import reuse_bytecode  # noqa: E402
-from bytecode import count_bytecode, mlflow_packages, remove_bytecode, timed_compile  # noqa: E402
+from bytecode import count_bytecode, mlflow_packages, remove_bytecode  # noqa: E402
+
+
+def cpu_of(argv):
+    """CPU seconds (user + system) of a command, which must end with status 0 or 1 (compileall)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    status = subprocess.run(argv, check=False).returncode
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if status not in (0, 1):
+        sys.exit(f'{" ".join(argv)} failed with status {status}')
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def single_threaded(argv):
+    argv = list(argv)
+    argv[argv.index('-j') + 1] = '1'
+    return argv
 
 
 def build(uv, packages, venv, environment):
     commands = python_app_commands({'python': sys.executable, 'packages': packages}, venv, uv=uv)
     for step in ('create', 'install'):
         subprocess.run(commands[step], check=True, env=dict(os.environ, **commands['environment'], **environment))
-    return commands['compile']
+    return single_threaded(commands['compile'])
 
 
 def main():
@@ -50,11 +67,11 @@ def main():
         old, new = os.path.join(work, 'old'), os.path.join(work, 'new')
         subprocess.run(build(f'{tools}/bin/uv', packages, old, environment), check=False)
         compile_new = build(f'{tools}/bin/uv', packages + [args.extra], new, environment)
-        baseline = timed_compile(compile_new)
+        baseline = cpu_of(compile_new)
         files = count_bytecode(new)
         remove_bytecode(new)
         reused = reuse_bytecode(old, new)
-        with_reuse = timed_compile(compile_new)
+        with_reuse = cpu_of(compile_new)
         if count_bytecode(new) != files:
             sys.exit(f'the compile after reuse left {count_bytecode(new)} .pyc, not {files}')
         print(f'new environment: {" ".join(packages + [args.extra])}, {files} .pyc')
