@@ -10,7 +10,7 @@ import re
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.efficientai.mlops.plugins.module_utils._service import env_value, render_env
+from ansible_collections.efficientai.mlops.plugins.module_utils._env_file import env_value, render_env
 
 
 def _text(value, what):

@@ -186,7 +186,8 @@ import shutil
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.efficientai.mlops.plugins.module_utils._files import needs_attributes, owner_ids, read_text, write_file
-from ansible_collections.efficientai.mlops.plugins.module_utils._service import censor_env_text, render_env, wait_ready
+from ansible_collections.efficientai.mlops.plugins.module_utils._env_file import censor_env_text, render_env
+from ansible_collections.efficientai.mlops.plugins.module_utils._service import wait_ready
 
 
 # Restarts while a service is awaited that show it crash-looping (RestartSec=2 in the units).
