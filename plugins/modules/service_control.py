@@ -39,9 +39,11 @@ options:
     elements: str
     default: []
   timeout:
-    description: Seconds each service has to become ready after a start, or to close its port after a stop.
+    description:
+      - Seconds each service has to become ready after a start, or to close its port after a stop.
+      - Airflow's API server has taken over 90 s to answer on a loaded two-core host.
     type: int
-    default: 90
+    default: 180
   fail_on_down:
     description: With V(status), fail when a service is not running or does not answer.
     type: bool
@@ -318,7 +320,7 @@ def main():
             "records_dir": {"type": "path", "required": True},
             "components": {"type": "list", "elements": "str", "default": []},
             "tiers": {"type": "list", "elements": "str", "default": []},
-            "timeout": {"type": "int", "default": 90},
+            "timeout": {"type": "int", "default": 180},
             "fail_on_down": {"type": "bool", "default": True},
         },
         supports_check_mode=True,
