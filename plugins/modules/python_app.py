@@ -17,6 +17,8 @@ description:
     current one nor the rollback target.
   - The environment's bytecode is compiled after either installer, since the service user cannot write it and
     every process start would compile its imports again; the packages' own C(tests) directories are left out.
+    A new environment first takes the bytecode of the environment it replaces for every module that is the very
+    same file in both (uv links both from its cache), so a patch compiles only what changed.
   - uv, pinned by O(uv_version), is installed with pip once per host under O(tools_dir) the first time it builds
     something. When C(python -m venv) lacks C(ensurepip) on a Debian host and the module runs as root, it
     installs C(python3-venv) first.
@@ -193,8 +195,9 @@ class Builder:
                      f"pip could not install uv=={params['uv_version']}; set mlops_python_installer to pip to install without uv")
         return uv
 
-    def build(self, venv):
-        """A complete environment at `venv`, or the module fails and leaves none."""
+    def build(self, venv, replaced=None):
+        """A complete environment at `venv`, or the module fails and leaves none. `replaced` is the
+        environment it will replace, whose bytecode it may reuse."""
         app = self.app
         if app['installer'] == 'uv':
             commands = python_app_commands(app, venv, uv=self.uv(), proxy=self.module.params['proxy'])
@@ -206,12 +209,64 @@ class Builder:
             self.run(commands['create'], commands['environment'], f"{commands['installer']} could not create {venv}")
             self.run(commands['install'], commands['environment'],
                      f"{commands['installer']} could not install {' '.join(app['packages'])} for {app['name']}")
+            if replaced and os.path.isdir(replaced):
+                reuse_bytecode(replaced, venv)
             self.compile(commands['compile'])
         except BaseException:
             shutil.rmtree(venv, ignore_errors=True)
             raise
         with open(os.path.join(venv, MARKER), 'w', encoding='utf-8') as marker:
             marker.write('\n'.join(sorted_packages(app['packages'])) + '\n')
+
+
+def python_version(venv):
+    """The interpreter version an environment was made with (pyvenv.cfg), or None."""
+    try:
+        with open(os.path.join(venv, 'pyvenv.cfg'), encoding='utf-8') as config:
+            for line in config:
+                key, _sep, value = line.partition('=')
+                if key.strip() in ('version', 'version_info'):
+                    return value.strip()
+    except OSError:
+        pass
+    return None
+
+
+def reuse_bytecode(source, target):
+    """Copy the compiled bytecode of `source` into `target` for every module that is the very same
+    file in both, so that compileall, which skips a module whose bytecode is current, compiles only
+    what changed. Same file means same inode (uv hard-links both environments from its cache): equal
+    size and time would not do, since wheels often carry fixed timestamps. Nothing is copied between
+    environments of different interpreter versions. Returns the number of bytecode files copied."""
+    version = python_version(source)
+    if version is None or version != python_version(target):
+        return 0
+    copied = 0
+    source_lib, target_lib = os.path.join(source, 'lib'), os.path.join(target, 'lib')
+    for directory, subdirs, files in os.walk(target_lib):
+        if '__pycache__' in subdirs:
+            subdirs.remove('__pycache__')
+        relative = os.path.relpath(directory, target_lib)
+        source_cache = os.path.join(source_lib, relative, '__pycache__')
+        try:
+            compiled = os.listdir(source_cache)
+        except OSError:
+            continue
+        for name in files:
+            if not name.endswith('.py'):
+                continue
+            try:
+                if not os.path.samefile(os.path.join(directory, name), os.path.join(source_lib, relative, name)):
+                    continue
+            except OSError:
+                continue
+            prefix = name[:-len('py')]
+            for pyc in compiled:
+                if pyc.startswith(prefix) and pyc.endswith('.pyc'):
+                    os.makedirs(os.path.join(directory, '__pycache__'), mode=0o755, exist_ok=True)
+                    shutil.copyfile(os.path.join(source_cache, pyc), os.path.join(directory, '__pycache__', pyc))
+                    copied += 1
+    return copied
 
 
 def link_target(path):
@@ -300,7 +355,8 @@ def main():
         for path in missing_dirs:
             os.makedirs(path, mode=0o755, exist_ok=True)
         if built:
-            Builder(module, app).build(os.path.join(venvs_dir, ident))
+            replaced = os.path.join(home, current) if current and current != target else None
+            Builder(module, app).build(os.path.join(venvs_dir, ident), replaced)
         if keep_previous and link_target(previous_link) != current:
             point(previous_link, current)
         if current != target:

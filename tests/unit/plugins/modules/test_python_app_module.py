@@ -173,3 +173,44 @@ def test_a_compile_that_cannot_run_leaves_no_environment(args, run_module):
         result = run_module(python_app, args)
     assert result["failed"] and "could not compile" in result["msg"] and "exit 137" in result["msg"]
     assert venvs(args) == [] and not os.path.lexists(os.path.join(args["home"], "venv"))
+
+
+def fake_environment(path, version="3.11.2"):
+    """A venv's skeleton: pyvenv.cfg and a site-packages directory."""
+    site = path / "lib" / "python3.11" / "site-packages" / "pkg"
+    site.mkdir(parents=True)
+    (path / "pyvenv.cfg").write_text(f"home = /usr/bin\nversion = {version}\n", encoding="utf-8")
+    return site
+
+
+def test_bytecode_is_reused_only_for_the_very_same_file(tmp_path):
+    old, new = fake_environment(tmp_path / "old"), fake_environment(tmp_path / "new")
+    for name in ("linked", "copied"):
+        (old / f"{name}.py").write_text("x = 1\n", encoding="utf-8")
+        (old / "__pycache__").mkdir(exist_ok=True)
+        (old / "__pycache__" / f"{name}.cpython-311.pyc").write_bytes(b"old bytecode")
+    os.link(old / "linked.py", new / "linked.py")  # as uv links both from its cache
+    (new / "copied.py").write_text("x = 1\n", encoding="utf-8")  # same text and size, another file
+    (old / "__pycache__" / "linked_not.cpython-311.pyc").write_bytes(b"another module")
+
+    assert python_app.reuse_bytecode(str(tmp_path / "old"), str(tmp_path / "new")) == 1
+    assert sorted(os.listdir(new / "__pycache__")) == ["linked.cpython-311.pyc"]
+    assert (new / "__pycache__" / "linked.cpython-311.pyc").read_bytes() == b"old bytecode"
+
+
+def test_no_bytecode_crosses_interpreter_versions(tmp_path):
+    old, new = fake_environment(tmp_path / "old", "3.11.2"), fake_environment(tmp_path / "new", "3.12.1")
+    (old / "m.py").write_text("x = 1\n", encoding="utf-8")
+    (old / "__pycache__").mkdir()
+    (old / "__pycache__" / "m.cpython-311.pyc").write_bytes(b"old")
+    os.link(old / "m.py", new / "m.py")
+    assert python_app.reuse_bytecode(str(tmp_path / "old"), str(tmp_path / "new")) == 0
+    assert not (new / "__pycache__").exists()
+
+
+def test_a_new_environment_takes_the_replaced_ones_bytecode_before_compiling(installers, args, run_module):
+    first = run_module(python_app, args)
+    with mock.patch.object(python_app, "reuse_bytecode", return_value=0) as reuse:
+        run_module(python_app, dict(args, packages=["mlflow[auth]==3.17.3"]))
+    assert reuse.call_args.args == (os.path.join(args["home"], "venvs", first["spec_id"]), mock.ANY)
+    assert installers.kinds()[-2:] == ["compile", "version"]
