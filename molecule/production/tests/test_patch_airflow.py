@@ -62,8 +62,11 @@ def test_a_broken_celery_is_rolled_back_on_every_host_it_reached(hosts, template
     db, port = hosts["db"], templated(f"hostvars['{host_name('db')}']['postgres_port']")
     oids = {name: database_oid(db, port, name) for name in ("airflow", "mlflow")}
 
+    # The gate that catches the broken worker waits airflow_health_timeout, pinging it every few seconds
+    # with Airflow's CLI (seconds of CPU each): half the default is still ample for a sound worker.
     result = run_playbook("patch.yml", "-e", json.dumps({"patch_components": ["airflow"], "airflow_celery_version": "5.7.0",
-                                                         "airflow_extra_packages": ["humanize==4.17.0"]}))
+                                                         "airflow_extra_packages": ["humanize==4.17.0"],
+                                                         "airflow_health_timeout": 60}))
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-5000:]
     assert f"The Airflow patch stopped at {host_name('')}" in output, output[-5000:]
