@@ -46,9 +46,11 @@ def count_bytecode(venv):
 
 
 def timed_compile(argv):
-    """CPU seconds (user + system) of the compile, single-threaded, and the .pyc files it left."""
+    """CPU seconds (user + system) of the compile, its workers included (compileall's single-threaded),
+    and the .pyc files it left."""
     argv = list(argv)
-    argv[argv.index('-j') + 1] = '1'
+    if '-j' in argv:
+        argv[argv.index('-j') + 1] = '1'
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     status = subprocess.run(argv, check=False).returncode
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

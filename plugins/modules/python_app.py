@@ -17,8 +17,9 @@ description:
     current one nor the rollback target.
   - The environment's bytecode is compiled after either installer, since the service user cannot write it and
     every process start would compile its imports again; the packages' own C(tests) directories are left out.
-    A new environment first takes the bytecode of the environment it replaces for every module that is the very
-    same file in both (uv links both from its cache), so a patch compiles only what changed.
+    It is hash-checked bytecode (PEP 552), kept in O(bytecode_cache) by the SHA-256 of the source, so a module
+    that an environment of the host compiled before (a patch's unchanged packages, dependencies that
+    applications share) is copied, not compiled again.
   - uv, pinned by O(uv_version), is installed with pip once per host under O(tools_dir) the first time it builds
     something. When C(python -m venv) lacks C(ensurepip) on a Debian host and the module runs as root, it
     installs C(python3-venv) first.
@@ -81,6 +82,13 @@ options:
     description: Environments kept, the current one included (at least 2, for rollback).
     type: int
     default: 2
+  bytecode_cache:
+    description:
+      - Directory of compiled modules shared by the host's environments, made C(0700) if missing; by default
+        C(.cache/efficientai/bytecode) in the home of the user the module runs as. Not used (each module compiled)
+        when another user could write to it or to a directory above it, since its content runs in every
+        environment, nor when empty.
+    type: path
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -130,6 +138,12 @@ previous_venv:
   description: The rollback target (the path of the environment C(venv.previous) links to), empty when none.
   returned: always
   type: str
+bytecode:
+  description: When an environment was built with the cache, how many modules were copied from it, compiled, or could not
+    be compiled.
+  returned: when built
+  type: dict
+  sample: {cached: 5203, compiled: 1228, uncompilable: 0}
 removed:
   description: Environments removed beyond O(keep_venvs).
   returned: always
@@ -137,7 +151,9 @@ removed:
   elements: str
 """
 
+import json
 import os
+import pwd
 import re
 import shutil
 
@@ -164,10 +180,13 @@ class Builder:
             self.module.fail_json(msg=f"{what} (exit {rc}): {censor_credentials((err or out).strip())[-2000:]}")
 
     def compile(self, argv):
-        """compileall's status 1 is a file that does not compile, which an installer ignores too."""
+        """compileall's status 1 is a file that does not compile, which an installer ignores too.
+        COMPILE_WITH_CACHE (an argv with -c) prints its counts."""
         rc, out, err = self.module.run_command(argv)
-        if rc not in (0, 1):
-            self.module.fail_json(msg=f"{' '.join(argv[:3])} could not compile {argv[-1]} (exit {rc}): {(err or out).strip()[-2000:]}")
+        if rc not in (0, 1) or (rc and argv[1] == '-c'):
+            self.module.fail_json(msg=f"{argv[0]} could not compile {argv[-3 if argv[1] == '-c' else -1]} (exit {rc}): "
+                                      f"{(err or out).strip()[-2000:]}")
+        return json.loads(out.strip().splitlines()[-1]) if argv[1] == '-c' else {}
 
     def venv_support(self):
         """python -m venv needs ensurepip, which Debian ships apart (python3-venv)."""
@@ -195,78 +214,52 @@ class Builder:
                      f"pip could not install uv=={params['uv_version']}; set mlops_python_installer to pip to install without uv")
         return uv
 
-    def build(self, venv, replaced=None):
-        """A complete environment at `venv`, or the module fails and leaves none. `replaced` is the
-        environment it will replace, whose bytecode it may reuse."""
-        app = self.app
+    def build(self, venv):
+        """A complete environment at `venv`, or the module fails and leaves none. Returns the bytecode
+        cache's counts (empty without a cache)."""
+        app, params = self.app, self.module.params
+        cache = usable_cache(params['bytecode_cache']) if params['bytecode_cache'] != '' else ''
         if app['installer'] == 'uv':
-            commands = python_app_commands(app, venv, uv=self.uv(), proxy=self.module.params['proxy'])
+            commands = python_app_commands(app, venv, uv=self.uv(), proxy=params['proxy'], bytecode_cache=cache)
         else:
             self.venv_support()
-            commands = python_app_commands(app, venv, proxy=self.module.params['proxy'])
+            commands = python_app_commands(app, venv, proxy=params['proxy'], bytecode_cache=cache)
         shutil.rmtree(venv, ignore_errors=True)  # a partial one from an interrupted run
         try:
             self.run(commands['create'], commands['environment'], f"{commands['installer']} could not create {venv}")
             self.run(commands['install'], commands['environment'],
                      f"{commands['installer']} could not install {' '.join(app['packages'])} for {app['name']}")
-            if replaced and os.path.isdir(replaced):
-                reuse_bytecode(replaced, venv)
-            self.compile(commands['compile'])
+            counts = self.compile(commands['compile'])
         except BaseException:
             shutil.rmtree(venv, ignore_errors=True)
             raise
         with open(os.path.join(venv, MARKER), 'w', encoding='utf-8') as marker:
             marker.write('\n'.join(sorted_packages(app['packages'])) + '\n')
+        return counts
 
 
-def python_version(venv):
-    """The interpreter version an environment was made with (pyvenv.cfg), or None."""
+def usable_cache(path):
+    """The bytecode cache at `path` (by default under the home of the user the module runs as, from
+    the password database: not $HOME, which sudo may keep), made if missing; '' when it cannot be
+    made, or when another user could write to it or replace it: what it holds runs in every
+    environment of the host."""
+    if path is None:
+        path = os.path.join(pwd.getpwuid(os.geteuid()).pw_dir, '.cache', 'efficientai', 'bytecode')
     try:
-        with open(os.path.join(venv, 'pyvenv.cfg'), encoding='utf-8') as config:
-            for line in config:
-                key, _sep, value = line.partition('=')
-                if key.strip() in ('version', 'version_info'):
-                    return value.strip()
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        status = os.stat(path)
     except OSError:
-        pass
-    return None
-
-
-def reuse_bytecode(source, target):
-    """Copy the compiled bytecode of `source` into `target` for every module that is the very same
-    file in both, so that compileall, which skips a module whose bytecode is current, compiles only
-    what changed. Same file means same inode (uv hard-links both environments from its cache): equal
-    size and time would not do, since wheels often carry fixed timestamps. Nothing is copied between
-    environments of different interpreter versions. Returns the number of bytecode files copied."""
-    version = python_version(source)
-    if version is None or version != python_version(target):
-        return 0
-    copied = 0
-    source_lib, target_lib = os.path.join(source, 'lib'), os.path.join(target, 'lib')
-    for directory, subdirs, files in os.walk(target_lib):
-        if '__pycache__' in subdirs:
-            subdirs.remove('__pycache__')
-        relative = os.path.relpath(directory, target_lib)
-        source_cache = os.path.join(source_lib, relative, '__pycache__')
-        try:
-            compiled = os.listdir(source_cache)
-        except OSError:
-            continue
-        for name in files:
-            if not name.endswith('.py'):
-                continue
-            try:
-                if not os.path.samefile(os.path.join(directory, name), os.path.join(source_lib, relative, name)):
-                    continue
-            except OSError:
-                continue
-            prefix = name[:-len('py')]
-            for pyc in compiled:
-                if pyc.startswith(prefix) and pyc.endswith('.pyc'):
-                    os.makedirs(os.path.join(directory, '__pycache__'), mode=0o755, exist_ok=True)
-                    shutil.copyfile(os.path.join(source_cache, pyc), os.path.join(directory, '__pycache__', pyc))
-                    copied += 1
-    return copied
+        return ''
+    if status.st_uid != os.geteuid() or status.st_mode & 0o022:
+        return ''
+    parent = os.path.dirname(os.path.realpath(path))
+    while True:
+        status = os.stat(parent)
+        if status.st_uid not in (0, os.geteuid()) or (status.st_mode & 0o022 and not status.st_mode & 0o1000):
+            return ''
+        if parent == os.path.dirname(parent):
+            return path
+        parent = os.path.dirname(parent)
 
 
 def link_target(path):
@@ -326,6 +319,7 @@ def main():
             'extra_args': {'type': 'list', 'elements': 'str', 'default': []},
             'proxy': {'type': 'str', 'default': ''},
             'keep_venvs': {'type': 'int', 'default': 2},
+            'bytecode_cache': {'type': 'path'},
         },
         supports_check_mode=True,
     )
@@ -351,12 +345,12 @@ def main():
     changed = bool(built or current != target or stale or missing_dirs
                    or (keep_previous and link_target(previous_link) != current))
 
+    bytecode = {}
     if not module.check_mode:
         for path in missing_dirs:
             os.makedirs(path, mode=0o755, exist_ok=True)
         if built:
-            replaced = os.path.join(home, current) if current and current != target else None
-            Builder(module, app).build(os.path.join(venvs_dir, ident), replaced)
+            bytecode = Builder(module, app).build(os.path.join(venvs_dir, ident))
         if keep_previous and link_target(previous_link) != current:
             point(previous_link, current)
         if current != target:
@@ -364,6 +358,7 @@ def main():
         for path in stale:
             shutil.rmtree(path)
 
+    extra = {'bytecode': bytecode} if built and bytecode else {}
     version = ''
     if not (module.check_mode and built):
         distribution = params['version_package'] or version_package(params['packages'])
@@ -375,7 +370,7 @@ def main():
     module.exit_json(
         changed=changed, venv=venv_link, spec_id=ident, version=version, built=built, switched=current != target,
         removed=stale,
-        previous_venv=os.path.join(home, previous) if previous else '',
+        previous_venv=os.path.join(home, previous) if previous else '', **extra,
         diff={'before': {'venv': current or ''}, 'after': {'venv': target}} if current != target else {})
 
 

@@ -1,11 +1,16 @@
 """Unit tests of the python_app module, against a stand-in for the installers."""
 
+import importlib.util
+import json
 import os
+import subprocess
+import sys
 from unittest import mock
 
 import pytest
 from ansible.module_utils import basic
 
+from ansible_collections.efficientai.mlops.plugins.module_utils._python_app import COMPILE_WITH_CACHE, UNCOMPILED
 from ansible_collections.efficientai.mlops.plugins.modules import python_app
 
 MLFLOW = ["mlflow[auth]==3.17.2", "psycopg2-binary==2.9.13"]
@@ -26,6 +31,8 @@ class FakeInstallers:
             return 0, "3.17.2\n", ""
         if argv[1:3] == ["-m", "compileall"]:
             return self.compile_rc, "", "Killed" if self.compile_rc > 1 else ""
+        if argv[1:3] == ["-c", COMPILE_WITH_CACHE]:
+            return 0, '{"cached": 2, "compiled": 1, "uncompilable": 0}\n', ""
         if argv[1:3] == ["-m", "venv"] or argv[1:2] == ["venv"]:
             os.makedirs(os.path.join(argv[-1], "bin"))
             open(os.path.join(argv[-1], "bin", "python"), "w", encoding="utf-8").close()
@@ -45,7 +52,8 @@ class FakeInstallers:
             argv = " ".join(command["argv"])
             if "import ensurepip" in argv:
                 continue
-            kind = ("version" if python_app.VERSION_QUERY in argv else "compile" if "compileall" in argv
+            kind = ("version" if python_app.VERSION_QUERY in argv
+                    else "compile" if "compileall" in argv or COMPILE_WITH_CACHE in argv
                     else "venv" if " venv" in argv
                     else "install" if "install" in argv else argv)
             names.append(("uv-" if "/tools/uv-" in argv and "--python" not in argv else "") + kind)
@@ -61,7 +69,8 @@ def installers():
 
 @pytest.fixture
 def args(tmp_path):
-    return {"name": "mlflow", "packages": MLFLOW, "home": str(tmp_path / "mlflow"), "tools_dir": str(tmp_path / "tools")}
+    return {"name": "mlflow", "packages": MLFLOW, "home": str(tmp_path / "mlflow"), "tools_dir": str(tmp_path / "tools"),
+            "bytecode_cache": ""}
 
 
 def venvs(args):
@@ -175,42 +184,77 @@ def test_a_compile_that_cannot_run_leaves_no_environment(args, run_module):
     assert venvs(args) == [] and not os.path.lexists(os.path.join(args["home"], "venv"))
 
 
-def fake_environment(path, version="3.11.2"):
-    """A venv's skeleton: pyvenv.cfg and a site-packages directory."""
-    site = path / "lib" / "python3.11" / "site-packages" / "pkg"
-    site.mkdir(parents=True)
-    (path / "pyvenv.cfg").write_text(f"home = /usr/bin\nversion = {version}\n", encoding="utf-8")
-    return site
+def compile_with_cache(lib, cache):
+    """COMPILE_WITH_CACHE as the module runs it, with this interpreter: its counts."""
+    done = subprocess.run([sys.executable, "-c", COMPILE_WITH_CACHE, str(lib), str(cache), UNCOMPILED],
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
 
 
-def test_bytecode_is_reused_only_for_the_very_same_file(tmp_path):
-    old, new = fake_environment(tmp_path / "old"), fake_environment(tmp_path / "new")
-    for name in ("linked", "copied"):
-        (old / f"{name}.py").write_text("x = 1\n", encoding="utf-8")
-        (old / "__pycache__").mkdir(exist_ok=True)
-        (old / "__pycache__" / f"{name}.cpython-311.pyc").write_bytes(b"old bytecode")
-    os.link(old / "linked.py", new / "linked.py")  # as uv links both from its cache
-    (new / "copied.py").write_text("x = 1\n", encoding="utf-8")  # same text and size, another file
-    (old / "__pycache__" / "linked_not.cpython-311.pyc").write_bytes(b"another module")
-
-    assert python_app.reuse_bytecode(str(tmp_path / "old"), str(tmp_path / "new")) == 1
-    assert sorted(os.listdir(new / "__pycache__")) == ["linked.cpython-311.pyc"]
-    assert (new / "__pycache__" / "linked.cpython-311.pyc").read_bytes() == b"old bytecode"
+def library(path, modules):
+    site = path / "lib" / "python3" / "site-packages"
+    for name, text in modules.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text, encoding="utf-8")
+    return path / "lib"
 
 
-def test_no_bytecode_crosses_interpreter_versions(tmp_path):
-    old, new = fake_environment(tmp_path / "old", "3.11.2"), fake_environment(tmp_path / "new", "3.12.1")
-    (old / "m.py").write_text("x = 1\n", encoding="utf-8")
-    (old / "__pycache__").mkdir()
-    (old / "__pycache__" / "m.cpython-311.pyc").write_bytes(b"old")
-    os.link(old / "m.py", new / "m.py")
-    assert python_app.reuse_bytecode(str(tmp_path / "old"), str(tmp_path / "new")) == 0
-    assert not (new / "__pycache__").exists()
+def test_a_module_another_environment_compiled_is_copied_from_the_cache_and_loads_as_its_own(tmp_path):
+    cache = tmp_path / "cache"
+    modules = {"shared.py": "ANSWER = 42\n", "old.py": "print 'python 2'\n", "pkg/tests/test_x.py": "x = 1\n"}
+    assert compile_with_cache(library(tmp_path / "a", modules), cache) == {"cached": 0, "compiled": 1, "uncompilable": 1}
+    second = library(tmp_path / "b", dict(modules, **{"new.py": "VALUE = 1\n"}))
+    assert compile_with_cache(second, cache) == {"cached": 1, "compiled": 1, "uncompilable": 1}
+
+    site = second / "python3" / "site-packages"
+    assert not (site / "pkg" / "tests" / "__pycache__").exists()  # the packages' tests are left out
+    # The copied bytecode is hash-checked, so Python takes it for this file, under this file's name.
+    check = ("import importlib.util, sys; spec = importlib.util.spec_from_file_location('shared', sys.argv[1]);"
+             "spec.loader.source_to_code = lambda *_: sys.exit('compiled from source, not taken from the bytecode');"
+             "code = spec.loader.get_code('shared'); print(code.co_filename); exec(code, ns := {}); print(ns['ANSWER'])")
+    shown = subprocess.run([sys.executable, "-B", "-c", check, str(site / "shared.py")], capture_output=True, text=True,
+                           check=True).stdout.split()
+    assert shown == [str(site / "shared.py"), "42"]
+    assert importlib.util.source_hash((site / "shared.py").read_bytes()) == \
+        (site / "__pycache__" / f"shared.{sys.implementation.cache_tag}.pyc").read_bytes()[8:16]
 
 
-def test_a_new_environment_takes_the_replaced_ones_bytecode_before_compiling(installers, args, run_module):
-    first = run_module(python_app, args)
-    with mock.patch.object(python_app, "reuse_bytecode", return_value=0) as reuse:
-        run_module(python_app, dict(args, packages=["mlflow[auth]==3.17.3"]))
-    assert reuse.call_args.args == (os.path.join(args["home"], "venvs", first["spec_id"]), mock.ANY)
-    assert installers.kinds()[-2:] == ["compile", "version"]
+def test_a_changed_module_or_a_bad_cache_entry_is_compiled_again(tmp_path):
+    cache = tmp_path / "cache"
+    compile_with_cache(library(tmp_path / "a", {"m.py": "X = 1\n", "n.py": "Y = 1\n"}), cache)
+    for entry in cache.glob("*/*"):
+        if b"Y" in entry.read_bytes():
+            entry.write_bytes(entry.read_bytes()[:8] + b"\0" * 8 + entry.read_bytes()[16:])  # another source's hash
+    changed = library(tmp_path / "b", {"m.py": "X = 2\n", "n.py": "Y = 1\n"})
+    assert compile_with_cache(changed, cache) == {"cached": 0, "compiled": 2, "uncompilable": 0}
+
+
+def test_a_built_environment_compiles_through_the_cache_and_reports_it(installers, args, run_module, tmp_path):
+    cache = tmp_path / "bytecode"
+    result = run_module(python_app, dict(args, bytecode_cache=str(cache)))
+    assert result["bytecode"] == {"cached": 2, "compiled": 1, "uncompilable": 0}
+    compile_argv = next(command["argv"] for command in installers.commands if COMPILE_WITH_CACHE in command["argv"])
+    assert compile_argv[-3:-1] == [os.path.join(args["home"], "venvs", result["spec_id"], "lib"), str(cache)]
+    assert oct(cache.stat().st_mode & 0o777) == "0o700"
+    assert "bytecode" not in run_module(python_app, dict(args, bytecode_cache=str(cache)))  # nothing built
+
+
+def test_a_cache_that_others_can_write_to_is_not_used(installers, args, run_module, tmp_path):
+    cache = tmp_path / "bytecode"
+    cache.mkdir(mode=0o777)
+    cache.chmod(0o777)
+    result = run_module(python_app, dict(args, bytecode_cache=str(cache)))
+    assert result["built"] and "bytecode" not in result
+    assert not any(COMPILE_WITH_CACHE in command["argv"] for command in installers.commands)
+    assert "compile" in installers.kinds()
+
+
+def test_a_cache_under_a_directory_others_can_write_to_is_not_used(installers, args, run_module, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # anyone could move the cache away and put their own in its place
+    result = run_module(python_app, dict(args, bytecode_cache=str(shared / "bytecode")))
+    assert result["built"] and "bytecode" not in result
+    shared.chmod(0o1777)  # /tmp's sticky bit: only the owner may rename what is in it
+    result = run_module(python_app, dict(args, packages=["mlflow[auth]==3.17.3"], bytecode_cache=str(shared / "bytecode")))
+    assert result["bytecode"] == {"cached": 2, "compiled": 1, "uncompilable": 0}
