@@ -26,13 +26,35 @@ UNCOMPILED = r'/site-packages/(.+/)?tests?/'
 # of a package: a patch, or two applications sharing dependencies) is copied from the cache, keyed
 # by the SHA-256 of the interpreter's magic number and the source, instead of being compiled again.
 # Python checks the source's hash at each import and rewrites the code's file name to the module's
-# own; an entry that does not load (a crash while it was written) is compiled again. Writers that
+# own; an entry that does not load (a crash while it was written) is compiled again, and entries
+# that no build used for 30 days are removed. Writers that
 # share the cache (containers) never share a temporary name. Prints {"cached": n, "compiled": n, "uncompilable": n} (a file that does not compile, a
 # package's Python 2 leftovers, gets no bytecode, as with compileall).
 COMPILE_WITH_CACHE = r"""
-import hashlib, importlib.util, json, marshal, multiprocessing, os, py_compile, re, sys, tempfile
+import hashlib, importlib.util, json, marshal, multiprocessing, os, py_compile, re, sys, tempfile, time
 lib, cache, uncompiled = sys.argv[1], sys.argv[2], re.compile(sys.argv[3])
 HEADER = importlib.util.MAGIC_NUMBER + (3).to_bytes(4, "little")
+UNUSED_DAYS, DAY = 30, 86400
+
+# Entries no build used for UNUSED_DAYS go (a hit renews an entry's time), at most once a day.
+def prune():
+    stamp = os.path.join(cache, ".pruned")
+    try:
+        if time.time() - os.stat(stamp).st_mtime < DAY:
+            return
+    except OSError:
+        pass
+    oldest = time.time() - UNUSED_DAYS * DAY
+    for directory, _subdirs, files in os.walk(cache):
+        for name in files:
+            path = os.path.join(directory, name)
+            try:
+                if path != stamp and os.stat(path).st_mtime < oldest:
+                    os.unlink(path)
+            except OSError:
+                pass
+    with open(stamp, "w"):
+        pass
 
 def write(path, data):
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -60,6 +82,10 @@ def one(path):
         data = b""
     if data[:8] == HEADER and data[8:16] == importlib.util.source_hash(source) and loads(data):
         write(target, data)
+        try:
+            os.utime(entry)
+        except OSError:
+            pass
         return "cached"
     try:
         py_compile.compile(path, cfile=target, doraise=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
@@ -75,6 +101,7 @@ counts = dict.fromkeys(("cached", "compiled", "uncompilable"), 0)
 with multiprocessing.get_context("fork").Pool() as pool:
     for outcome in pool.imap_unordered(one, paths, chunksize=32):
         counts[outcome] += 1
+prune()
 print(json.dumps(counts))
 """
 

@@ -85,9 +85,9 @@ options:
   bytecode_cache:
     description:
       - Directory of compiled modules shared by the host's environments, made C(0700) if missing; by default
-        C(.cache/efficientai/bytecode) in the home of the user the module runs as. Not used (each module compiled)
-        when another user could write to it or to a directory above it, since its content runs in every
-        environment, nor when empty.
+        C(.cache/efficientai/bytecode) in the home of the user the module runs as. Entries that no build used for
+        30 days are removed. Not used (each module compiled) when another user could write to it or to a directory
+        above it, since its content runs in every environment, nor when empty.
     type: path
 attributes:
   check_mode:

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from unittest import mock
 
 import pytest
@@ -258,3 +259,24 @@ def test_a_cache_under_a_directory_others_can_write_to_is_not_used(installers, a
     shared.chmod(0o1777)  # /tmp's sticky bit: only the owner may rename what is in it
     result = run_module(python_app, dict(args, packages=["mlflow[auth]==3.17.3"], bytecode_cache=str(shared / "bytecode")))
     assert result["bytecode"] == {"cached": 2, "compiled": 1, "uncompilable": 0}
+
+
+def test_entries_no_build_used_for_30_days_are_pruned_once_a_day(tmp_path):
+    cache = tmp_path / "cache"
+    compile_with_cache(library(tmp_path / "a", {"kept.py": "A = 1\n", "used.py": "B = 1\n", "gone.py": "C = 1\n"}), cache)
+    entries = {entry.read_bytes(): entry for entry in cache.glob("??/*")}
+    month_ago = time.time() - 31 * 86400
+    for entry in entries.values():
+        os.utime(entry, (month_ago, month_ago))
+    os.utime(cache / ".pruned", (month_ago, month_ago))
+    kept = next(entry for data, entry in entries.items() if b"A" in data)
+    os.utime(kept, None)
+    # A build that uses B's module: its entry is renewed, C's goes, A's was used lately.
+    assert compile_with_cache(library(tmp_path / "b", {"used.py": "B = 1\n"}), cache)["cached"] == 1
+    assert sorted(entry.name for entry in cache.glob("??/*")) == sorted(
+        entry.name for data, entry in entries.items() if b"C" not in data)
+    # Pruned today: not again until tomorrow, however old an entry.
+    survivor = next(cache.glob("??/*"))
+    os.utime(survivor, (month_ago, month_ago))
+    compile_with_cache(library(tmp_path / "c", {"other.py": "D = 1\n"}), cache)
+    assert survivor.exists()
