@@ -46,17 +46,17 @@ def count_bytecode(venv):
 
 
 def timed_compile(argv):
-    """CPU seconds (user + system) of the compile, its workers included (compileall's single-threaded),
-    and the .pyc files it left."""
+    """CPU seconds (user + system) of the compile, its workers included (compileall's made
+    single-threaded), and what it printed."""
     argv = list(argv)
     if '-j' in argv:
         argv[argv.index('-j') + 1] = '1'
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    status = subprocess.run(argv, check=False).returncode
+    done = subprocess.run(argv, check=False, capture_output=True, text=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if status not in (0, 1):
-        sys.exit(f'{" ".join(argv)} failed with status {status}')
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if done.returncode not in (0, 1):
+        sys.exit(f'{argv[0]} {argv[1]} failed with status {done.returncode}: {done.stderr[-2000:]}')
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), done.stdout
 
 
 def main():
@@ -79,7 +79,7 @@ def main():
         for _round in range(args.rounds):
             for way, argv in (('old', old), ('new', new)):
                 remove_bytecode(venv)
-                figures[way].append((timed_compile(argv), count_bytecode(venv)))
+                figures[way].append((timed_compile(argv)[0], count_bytecode(venv)))
         for way, label in (('old', 'every file'), ('new', f'without {UNCOMPILED}')):
             seconds = [cpu for cpu, _files in figures[way]]
             print(f'{way}: {label:45} {figures[way][0][1]:6d} .pyc  CPU s per round: '

@@ -16,7 +16,6 @@ cache / baseline."""
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -39,12 +38,8 @@ def build(uv, packages, venv, environment):
 
 def compile_through(cache, venv):
     """CPU seconds of the module's compile through `cache`, and its counts."""
-    argv = [f'{venv}/bin/python', '-c', COMPILE_WITH_CACHE, f'{venv}/lib', cache, UNCOMPILED]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run(argv, check=True, capture_output=True, text=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return seconds, json.loads(done.stdout)
+    seconds, printed = timed_compile([f'{venv}/bin/python', '-c', COMPILE_WITH_CACHE, f'{venv}/lib', cache, UNCOMPILED])
+    return seconds, json.loads(printed)
 
 
 def main():
@@ -65,7 +60,7 @@ def main():
         build(f'{tools}/bin/uv', packages, old, environment)
         cold, _counts = compile_through(cache, old)
         compileall = build(f'{tools}/bin/uv', packages + [args.extra], new, environment)
-        baseline = timed_compile(compileall)
+        baseline, _printed = timed_compile(compileall)
         files = count_bytecode(new)
         remove_bytecode(new)
         with_cache, counts = compile_through(cache, new)

@@ -27,9 +27,9 @@ UNCOMPILED = r'/site-packages/(.+/)?tests?/'
 # by the SHA-256 of the interpreter's magic number and the source, instead of being compiled again.
 # Python checks the source's hash at each import and rewrites the code's file name to the module's
 # own; an entry that does not load (a crash while it was written) is compiled again, and entries
-# that no build used for 30 days are removed. Writers that
-# share the cache (containers) never share a temporary name. Prints {"cached": n, "compiled": n, "uncompilable": n} (a file that does not compile, a
-# package's Python 2 leftovers, gets no bytecode, as with compileall).
+# that no build used for 30 days are removed. Writers that share the cache (containers) never
+# share a temporary name. Prints {"cached": n, "compiled": n, "uncompilable": n}: a file that does
+# not compile (a package's Python 2 leftovers) gets no bytecode, as with compileall.
 COMPILE_WITH_CACHE = r"""
 import hashlib, importlib.util, json, marshal, multiprocessing, os, py_compile, re, sys, tempfile, time
 lib, cache, uncompiled = sys.argv[1], sys.argv[2], re.compile(sys.argv[3])

@@ -179,14 +179,13 @@ class Builder:
         if rc != 0:
             self.module.fail_json(msg=f"{what} (exit {rc}): {censor_credentials((err or out).strip())[-2000:]}")
 
-    def compile(self, argv):
-        """compileall's status 1 is a file that does not compile, which an installer ignores too.
-        COMPILE_WITH_CACHE (an argv with -c) prints its counts."""
+    def compile(self, argv, venv, cached):
+        """compileall's status 1 is a file that does not compile, which an installer ignores too;
+        COMPILE_WITH_CACHE skips such files itself and prints its counts."""
         rc, out, err = self.module.run_command(argv)
-        if rc not in (0, 1) or (rc and argv[1] == '-c'):
-            self.module.fail_json(msg=f"{argv[0]} could not compile {argv[-3 if argv[1] == '-c' else -1]} (exit {rc}): "
-                                      f"{(err or out).strip()[-2000:]}")
-        return json.loads(out.strip().splitlines()[-1]) if argv[1] == '-c' else {}
+        if rc != 0 and (cached or rc != 1):
+            self.module.fail_json(msg=f"{argv[0]} could not compile {venv} (exit {rc}): {(err or out).strip()[-2000:]}")
+        return json.loads(out.strip().splitlines()[-1]) if cached else {}
 
     def venv_support(self):
         """python -m venv needs ensurepip, which Debian ships apart (python3-venv)."""
@@ -229,7 +228,7 @@ class Builder:
             self.run(commands['create'], commands['environment'], f"{commands['installer']} could not create {venv}")
             self.run(commands['install'], commands['environment'],
                      f"{commands['installer']} could not install {' '.join(app['packages'])} for {app['name']}")
-            counts = self.compile(commands['compile'])
+            counts = self.compile(commands['compile'], venv, bool(cache))
         except BaseException:
             shutil.rmtree(venv, ignore_errors=True)
             raise
@@ -358,7 +357,6 @@ def main():
         for path in stale:
             shutil.rmtree(path)
 
-    extra = {'bytecode': bytecode} if built and bytecode else {}
     version = ''
     if not (module.check_mode and built):
         distribution = params['version_package'] or version_package(params['packages'])
@@ -370,7 +368,7 @@ def main():
     module.exit_json(
         changed=changed, venv=venv_link, spec_id=ident, version=version, built=built, switched=current != target,
         removed=stale,
-        previous_venv=os.path.join(home, previous) if previous else '', **extra,
+        previous_venv=os.path.join(home, previous) if previous else '', **({'bytecode': bytecode} if bytecode else {}),
         diff={'before': {'venv': current or ''}, 'after': {'venv': target}} if current != target else {})
 
 
