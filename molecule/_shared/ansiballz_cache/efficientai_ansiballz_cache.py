@@ -42,14 +42,24 @@ def compile_source_cached(pathname, source):
         pass
     code = _compile_source(pathname, source)
     try:
-        temporary = f'{entry}.{os.getpid()}.tmp'
-        with open(temporary, 'wb') as stream:
-            marshal.dump(code, stream)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, entry)  # whole or absent: containers share the cache
+        _store(entry, code)
     except OSError:  # a service user, or a read-only cache: compiled as before
         pass
     return code
+
+
+def _store(entry, code):
+    # A unique name, not the PID: the containers' processes share the cache, not a PID namespace.
+    import tempfile  # pylint: disable=import-outside-toplevel
+    descriptor, temporary = tempfile.mkstemp(dir=CACHE, suffix='.tmp')
+    try:
+        with os.fdopen(descriptor, 'wb') as stream:
+            marshal.dump(code, stream)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, entry)  # whole or absent
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 if os.path.isdir(CACHE) and sys.implementation.name == 'cpython':
