@@ -21,7 +21,7 @@ import yaml
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROLES = os.path.join(ROOT, 'roles')
 HOST = 'tracking-1.example.internal'
-NOW_TASKS = ('Resolve the service definition', "Place the service's files")
+NOW_TASKS = ('Resolve the service definition',)  # the places are vars/main.yml's now
 # service.yml's resolve and locate steps before it rendered the definition once (git show 86a43db),
 # reduced to what renders the definition.
 BEFORE = yaml.safe_load('''
