@@ -15,7 +15,8 @@ import os
 import sys
 import zipimport
 
-CACHE = '/var/cache/efficientai-ansiballz'
+# The containers' mount point; the controller's own Python (sitecustomize.py) names its directory.
+CACHE = os.environ.get('EFFICIENTAI_ANSIBALLZ_CACHE', '/var/cache/efficientai-ansiballz')
 _compile_source = zipimport._compile_source  # pylint: disable=protected-access
 
 
