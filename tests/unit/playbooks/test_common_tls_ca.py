@@ -23,7 +23,7 @@ def run(ansible_playbook, spec, check=False):
 def test_a_missing_private_ca_stops_a_real_run_with_the_hint(ansible_playbook, spec):
     result = run(ansible_playbook, spec)
     assert result.rc != 0
-    refused = result.result("Refuse a missing private CA")
+    refused = result.result("Refuse a bad destination or a missing private CA")
     assert f"There is no private CA at {spec['ca_dir']}/ca.crt" in refused["msg"], refused
     assert "Run the role that makes the CA first." in refused["msg"]
     assert not os.path.exists(spec["dest"])
