@@ -34,10 +34,11 @@ help:  ## list the targets
 setup: $(VENV)/.installed $(COLLECTION_LINK)  ## toolchain venv and the collection link
 
 # uv installs the pinned set (pip took 100-130 s of it, before any scenario can start; uv 20-35 s
-# with a cold cache). The version is the one the roles install on the hosts (_common_uv_version).
-UV_VERSION := 0.13.9
+# with a cold cache), at the version the roles install on the hosts (_common_uv_version's default).
+UV_VERSION := $(shell sed -n "s/^_common_uv_version: .*default('\([^']*\)').*/\1/p" roles/_common/defaults/main.yml)
 
 $(VENV)/.installed: requirements-dev.txt
+	@test -n "$(UV_VERSION)" || { echo "no default of _common_uv_version in roles/_common/defaults/main.yml" >&2; exit 1; }
 	python=$$(tools/find-python) && "$$python" -m venv --clear $(VENV)
 	$(VENV)/bin/pip install -q uv==$(UV_VERSION) 2>&1 | { grep -v 'is ignored: it is neither' || true; }
 	UV_SYSTEM_CERTS=1 $(VENV)/bin/uv pip install -q --python $(VENV)/bin/python -r requirements-dev.txt
