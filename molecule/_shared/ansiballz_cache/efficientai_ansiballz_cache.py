@@ -43,16 +43,17 @@ def compile_source_cached(pathname, source):
         pass
     code = _compile_source(pathname, source)
     try:
-        _store(entry, code)
+        store(entry, code)
     except OSError:  # a service user, or a read-only cache: compiled as before
         pass
     return code
 
 
-def _store(entry, code):
+def store(entry, code):
+    """Writes a code object to entry, whole or not at all (the controller's Jinja cache uses it too)."""
     # A unique name, not the PID: the containers' processes share the cache, not a PID namespace.
     import tempfile  # pylint: disable=import-outside-toplevel
-    descriptor, temporary = tempfile.mkstemp(dir=CACHE, suffix='.tmp')
+    descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(entry), suffix='.tmp')
     try:
         with os.fdopen(descriptor, 'wb') as stream:
             marshal.dump(code, stream)

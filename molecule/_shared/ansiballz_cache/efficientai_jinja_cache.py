@@ -14,10 +14,10 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
 
-DIRECTORY = os.path.join(os.environ.get('EFFICIENTAI_ANSIBALLZ_CACHE', os.path.expanduser('~/.cache/efficientai/ansiballz')),
-                         'jinja')
+from efficientai_ansiballz_cache import CACHE, store
+
+DIRECTORY = os.path.join(CACHE, 'jinja')
 # Environment attributes that change what the lexer, parser or code generator make of a source.
 SETTINGS = ('block_start_string', 'block_end_string', 'variable_start_string', 'variable_end_string',
             'comment_start_string', 'comment_end_string', 'line_statement_prefix', 'line_comment_prefix',
@@ -65,26 +65,14 @@ def cached(compile_source):
             pass
         code = compile_source(environment, source, name, filename, raw, defer_init)
         try:
-            _store(path, code)
+            os.makedirs(DIRECTORY, exist_ok=True)
+            store(path, code)
         except OSError:
             pass
         return code
 
-    compile_cached.uncached = compile_source
     internal_code.add(compile_cached.__code__)  # hidden from template tracebacks, as Jinja's own
     return compile_cached
-
-
-def _store(path, code):
-    os.makedirs(DIRECTORY, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=DIRECTORY, suffix='.tmp')
-    try:
-        with os.fdopen(descriptor, 'wb') as stream:
-            marshal.dump(code, stream)
-        os.replace(temporary, path)  # whole or absent
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def install(environment_module):

@@ -20,6 +20,7 @@ class Compiled(list):
 def fixture_compiles(tmp_path, monkeypatch):
     """The cache installed on jinja2.Environment, in tmp_path; the list it returns grows with each
     source actually compiled."""
+    monkeypatch.syspath_prepend(os.path.dirname(HOOK))  # it stores through efficientai_ansiballz_cache
     spec = importlib.util.spec_from_file_location("efficientai_jinja_cache", HOOK)
     hook = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hook)
