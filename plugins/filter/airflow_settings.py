@@ -27,7 +27,8 @@ _REQUIRED = _BROKER_REQUIRED + (
     'airflow_executor', 'airflow_database_backend', 'airflow_schedulers', 'airflow_celery_workers', 'airflow_home',
     'airflow_auth_manager', 'airflow_flower_enabled', 'airflow_database_tls', 'airflow_database_host',
     'airflow_ca_dir', 'airflow_secret_key', 'airflow_jwt_secret', 'airflow_fernet_key',
-    'airflow_database_password', 'airflow_redis_password', 'host', 'worker_host') + _PORTS
+    'airflow_database_password', 'airflow_redis_password', 'airflow_health_timeout', 'airflow_worker_stop_timeout',
+    'host', 'worker_host') + _PORTS
 
 
 def _setup(s):
@@ -43,6 +44,7 @@ def _setup(s):
     if s['airflow_executor'] == 'CeleryExecutor' and not postgresql:
         problems.append(f"airflow_database_backend must be postgresql with CeleryExecutor (got {s['airflow_database_backend']!r})")
     problems += below(s, ['airflow_schedulers', 'airflow_celery_workers'], 0)
+    problems += below(s, ['airflow_health_timeout', 'airflow_worker_stop_timeout'], 1)
     if (integer(s['airflow_schedulers']) or 0) > 1 and not postgresql:
         problems.append(f"airflow_schedulers must be 0 or 1 with airflow_database_backend={s['airflow_database_backend']} "
                         f"(got {s['airflow_schedulers']}): several schedulers need postgresql")

@@ -89,22 +89,29 @@ def test_the_task_runs_on_the_worker_and_its_result_is_in_postgresql(host, worke
         time.sleep(2)
 
 
-def worker_concurrency(worker):
-    """{celery node name: max concurrency} of the worker host's Celery workers."""
-    stats = json.loads(worker.check_output(f"{CELERY} inspect stats --json --timeout 10").splitlines()[-1])
+def worker_concurrency(worker, node):
+    """{celery node name: max concurrency} of the worker host's Celery worker `node`. Named as the
+    destination, Celery returns on its reply instead of waiting out the timeout for others'."""
+    stats = json.loads(worker.check_output(f"{CELERY} inspect stats --json --timeout 10 --destination {node}").splitlines()[-1])
     return {name: each["pool"]["max-concurrency"] for name, each in stats.items()}
+
+
+def worker_units(worker):
+    return worker.check_output("systemctl list-units 'airflow-worker-*' --plain --no-legend --all | awk '{print $1}'").split()
 
 
 def test_scale_changes_the_concurrency_of_the_workers(worker, templated):
     before = templated(f"hostvars['{WORKER}']['airflow_celery_worker_concurrency']")
     node = f"airflow-worker-1@{worker.check_output('hostname')}"
-    assert worker_concurrency(worker) == {node: before}
+    assert worker_concurrency(worker, node) == {node: before}
     try:
         scaled = run_playbook("scale.yml", "--tags", "airflow", "--limit", "workers",
                               "-e", f"airflow_celery_worker_concurrency={before + 1}")
         assert scaled.returncode == 0, (scaled.stdout + scaled.stderr)[-3000:]
-        assert worker_concurrency(worker) == {node: before + 1}
+        assert worker_concurrency(worker, node) == {node: before + 1}
+        # More concurrency, not more workers.
+        assert worker_units(worker) == ["airflow-worker-1.service"]
     finally:
         back = run_playbook("scale.yml", "--tags", "airflow", "--limit", "workers")
         assert back.returncode == 0, (back.stdout + back.stderr)[-3000:]
-    assert worker_concurrency(worker) == {node: before}
+    assert worker_concurrency(worker, node) == {node: before}

@@ -3,7 +3,10 @@ task on the Celery worker host). Airflow's database (on the db host) is in the s
 Airflow component, on the operations host and on the worker host, stops before it is replaced
 and starts again after; the backup roots stay marked for the whole
 restore, so the scheduled backup started meanwhile (the timer's unit) refuses and makes no set;
-and the run triggered after the set is gone with the rest of Airflow's newer state."""
+and the run triggered after the set is gone with the rest of Airflow's newer state. The probe's
+task would run for 15 minutes: the run gives the Celery worker a warm-shutdown window of
+WARM_SHUTDOWN seconds (airflow_worker_stop_timeout) instead of the default 120, which the test
+would otherwise spend waiting for it."""
 
 import concurrent.futures
 import re
@@ -16,6 +19,7 @@ ROOT = "/var/backups/efficientai"
 RESTORING = f"{ROOT}/.restoring"
 DAG_ID = "efficientai_restore_probe"
 DAG_FILE = f"/opt/efficientai/airflow/home/dags/{DAG_ID}.py"
+WARM_SHUTDOWN = 15
 DAG_SOURCE = f'''import time
 
 from airflow.sdk import dag, task
@@ -92,7 +96,8 @@ def test_a_restore_stops_airflow_and_the_scheduled_backups(host, templated, airf
         api, run_id = running_dag(host, worker, airflow_front)
         started = int(time.time())
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            restore = pool.submit(run_playbook, "restore.yml", "-e", f"backup_id={sets[-1]}")
+            restore = pool.submit(run_playbook, "restore.yml", "-e", f"backup_id={sets[-1]}",
+                                  "-e", f"airflow_worker_stop_timeout={WARM_SHUTDOWN}")
             deadline = time.monotonic() + 300
             while not db.file(RESTORING).exists and not restore.done() and time.monotonic() < deadline:
                 time.sleep(0.5)
@@ -114,6 +119,8 @@ def test_a_restore_stops_airflow_and_the_scheduled_backups(host, templated, airf
                 assert [event for _when, event in events] == ["Stopped", "Started"], (unit, events)
                 assert events[-1][0] <= ended and each.service(unit).is_running, (unit, events, ended)
         assert api.call("GET", "/api/v2/monitor/health")[1]["scheduler"]["status"] == "healthy"
+        # The worker's unit took the run's warm-shutdown window.
+        assert worker.check_output("systemctl show airflow-worker-1 -p TimeoutStopUSec --value") == f"{WARM_SHUTDOWN}s"
         # The run started after the set: Airflow's state is the set's.
         assert api.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}")[0] == 404
 

@@ -28,6 +28,7 @@ PRODUCTION = {
     'airflow_database_password': 'Nw7-pqbz-Kc4t-Hs9m', 'airflow_redis_password': 'Lp2x-Rz3w-tukm-Vq8A',
     'airflow_api_port': 8080, 'airflow_database_port': 5432, 'airflow_worker_log_server_port': 8793,
     'airflow_trigger_log_server_port': 8794, 'airflow_redis_port': 6379, 'airflow_flower_port': 5555,
+    'airflow_health_timeout': 120, 'airflow_worker_stop_timeout': 120,
     'host': 'ops-1', 'worker_host': False,
 }
 # The development stack: LocalExecutor on SQLite, the simple auth manager.
@@ -63,6 +64,8 @@ def test_valid_settings_have_no_problems(settings):
      "must be postgresql with CeleryExecutor (got 'sqlite')"),
     ({'airflow_schedulers': -1}, 'airflow_schedulers', '0 or more (got -1)'),
     ({'airflow_celery_workers': 'two'}, 'airflow_celery_workers', "(got 'two')"),
+    ({'airflow_health_timeout': 0}, 'airflow_health_timeout', '1 or more (got 0)'),
+    ({'airflow_worker_stop_timeout': '2m'}, 'airflow_worker_stop_timeout', "1 or more (got '2m')"),
     ({'airflow_home': 'airflow'}, 'airflow_home', "absolute path (got 'airflow')"),
     ({'airflow_api_port': 70000}, 'airflow_api_port', 'a port number 1-65535 (got 70000)'),
     ({'airflow_flower_port': '55 55'}, 'airflow_flower_port', "(got '55 55')"),
