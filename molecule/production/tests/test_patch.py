@@ -1,16 +1,17 @@
-"""playbooks/patch.yml to MLflow 3.17.1, deliberately broken on the second tracking host only: Flask-WTF
-0.14.3 installs there, which finds the shared schema already migrated by the first host (once per run),
-then its server's auth app fails to load (Flask-WTF 0.14 needs an older Werkzeug). The first host
-patched and passed its gate. The patch takes the pre-patch backup, stops
+"""playbooks/patch.yml to another MLflow release (mlflow_release_to_patch_to: the shipped one, after
+test_patch_migration.py took the hosts to 3.17.1), deliberately broken on the second tracking host
+only: Flask-WTF 0.14.3 installs there, which finds the shared schema already migrated by the first
+host (once per run), then its server's auth app fails to load (Flask-WTF 0.14 needs an older
+Werkzeug). The first host patched and passed its gate. The patch takes the pre-patch backup, stops
 every tracking host before the first migrates, rolls both hosts back to their previous environments,
 restores MLflow's databases (not Airflow's) from that backup while no replica runs, stops with a
 report, and leaves the stack healthy with its data."""
 
-from conftest import run_playbook
+import json
+
+from conftest import mlflow_release_to_patch_to, run_playbook
 
 testinfra_hosts = ["ansible://production-tracking-1"]
-BROKEN = ('{"mlflow_version": "3.17.1", "mlflow_extra_packages": '
-          '"{{ [\'flask-wtf==0.14.3\'] if inventory_hostname == \'production-tracking-2\' else [] }}"}')
 MARKER = "/var/lib/efficientai/mlflow/schema-version"
 
 
@@ -36,7 +37,10 @@ def test_a_patch_that_fails_on_the_second_host_rolls_back_both(host, front, temp
     oid_before = database_oid(db, port)
     airflow_oid_before = database_oid(db, port, "airflow")
 
-    result = run_playbook("patch.yml", "-e", BROKEN)
+    release = mlflow_release_to_patch_to(host.file(MARKER).content_string.strip(), templated("mlflow_version"))
+    broken = {"mlflow_version": release,
+              "mlflow_extra_packages": "{{ ['flask-wtf==0.14.3'] if inventory_hostname == 'production-tracking-2' else [] }}"}
+    result = run_playbook("patch.yml", "-e", json.dumps(broken))
     output = result.stdout + result.stderr  # failures go to stderr (display_failed_stderr)
     assert result.returncode != 0, output[-5000:]
     assert "The patch stopped at production-tracking-2:" in output, output[-5000:]

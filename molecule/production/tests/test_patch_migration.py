@@ -1,22 +1,22 @@
-"""playbooks/patch.yml to another MLflow release (3.17.1: the schema is brought to it, so the run
-migrates), with patch_debian_updates=true, while a client without retries logs runs through the
-front. After the pre-patch backup, every replica of both tracking hosts stops before the first
-host migrates, so no run is written while the schema changes: the client's requests in that
-window fail instead (counted), and every run it was told was logged is in the tracking store
-afterwards. Each tracking host in turn takes the Debian updates its APT sources offer: the test
-bed has no security archive, so the update comes from a local APT repository that the test adds
-to both hosts, a package installed at 1.0 whose 1.1 only that repository has. The stack then
-goes back to the shipped release (one patch run takes both: another would cost minutes)."""
+"""playbooks/patch.yml to another MLflow release (mlflow_release_to_patch_to: 3.17.1 from the shipped
+one; the schema is brought to it, so the run migrates), with patch_debian_updates=true, while a
+client without retries logs runs through the front. After the pre-patch backup, every replica of
+both tracking hosts stops before the first host migrates, so no run is written while the schema
+changes: the client's requests in that window fail instead (counted), and every run it was told
+was logged is in the tracking store afterwards. Each tracking host in turn takes the Debian updates
+its APT sources offer: the test bed has no security archive, so the update comes from a local APT
+repository that the test adds to both hosts, a package installed at 1.0 whose 1.1 only that
+repository has. The hosts stay on that release: test_patch.py, which runs next (LAST_TESTS),
+patches them back to the shipped one."""
 
 import json
 import time
 
 import pytest
 
-from conftest import recaps, run_playbook
+from conftest import mlflow_release_to_patch_to, recaps, run_playbook
 
 testinfra_hosts = ["ansible://production-tracking-1"]
-RELEASE = "3.17.1"
 MARKER = "/var/lib/efficientai/mlflow/schema-version"
 PACKAGE = "mlops-patch-probe"
 REPOSITORY = "/var/lib/mlops-patch-probe"
@@ -79,39 +79,34 @@ def patch(release, **extra):
     return result.stdout + result.stderr
 
 
-def test_no_run_is_written_while_the_schema_migrates_and_debian_updates_are_taken(tracking_hosts, run_logger, front):
+def test_no_run_is_written_while_the_schema_migrates_and_debian_updates_are_taken(tracking_hosts, run_logger, front, templated):
     host, other = tracking_hosts
     db = host.get_host("ansible://production-db", ansible_inventory=host.backend.ansible_inventory)
     sets_before = set(db.check_output("ls /var/backups/efficientai").split())
-    shipped = host.file(MARKER).content_string.strip()  # the release the schema was brought to
-    assert shipped and shipped != RELEASE, shipped
+    release = mlflow_release_to_patch_to(host.file(MARKER).content_string.strip(), templated("mlflow_version"))
     time.sleep(3)  # runs before the patch
     started = time.time()
-    try:
-        output = patch(RELEASE, patch_debian_updates=True)
-        time.sleep(3)  # runs after it
-        run_logger.stop()
-        assert "Stop every replica of every tracking host before the schema migrates" in output
-        # The database both hosts share is migrated once, by the first of them.
-        assert output.count("efficientai.mlops.mlflow : Migrate the tracking database]") == 1, output[-5000:]
-        assert all(recaps(output)[name]["failed"] == 0 for name in ("production-tracking-1", "production-tracking-2"))
-        for node in (host, other):
-            assert node.file(MARKER).content_string.strip() == RELEASE
-            assert version(node) == "1.1"
-            assert node.service("mlflow").is_running
-        # The pre-patch backup set came first.
-        assert set(db.check_output("ls /var/backups/efficientai").split()) - sets_before
+    output = patch(release, patch_debian_updates=True)
+    time.sleep(3)  # runs after it
+    run_logger.stop()
+    assert "Stop every replica of every tracking host before the schema migrates" in output
+    # The database both hosts share is migrated once, by the first of them.
+    assert output.count("efficientai.mlops.mlflow : Migrate the tracking database]") == 1, output[-5000:]
+    assert all(recaps(output)[name]["failed"] == 0 for name in ("production-tracking-1", "production-tracking-2"))
+    for node in (host, other):
+        assert node.file(MARKER).content_string.strip() == release
+        assert version(node) == "1.1"
+        assert node.service("mlflow").is_running
+    # The pre-patch backup set came first.
+    assert set(db.check_output("ls /var/backups/efficientai").split()) - sets_before
 
-        # The window: from the last replica stopped to the first one started again.
-        timelines = [events(node, started) for node in (host, other)]
-        stopped = max(next(when for when, event in timeline if event == "Stopped") for timeline in timelines)
-        resumed = min(next(when for when, event in timeline if event == "Started" and when > stopped) for timeline in timelines)
-        assert resumed > stopped, timelines
-        inside = [span for span in run_logger.spans if span[0] >= stopped and span[1] <= resumed]
-        assert inside == [], inside
-        assert run_logger.failures, "no request was refused: the client did not write during the migration"
-        assert len(run_logger.logged) >= 10, "the client logged too few runs to tell"
-        assert set(run_logger.logged) <= set(front.runs(run_logger.experiment_id))
-    finally:
-        patch(shipped)
-    assert host.file(MARKER).content_string.strip() == shipped
+    # The window: from the last replica stopped to the first one started again.
+    timelines = [events(node, started) for node in (host, other)]
+    stopped = max(next(when for when, event in timeline if event == "Stopped") for timeline in timelines)
+    resumed = min(next(when for when, event in timeline if event == "Started" and when > stopped) for timeline in timelines)
+    assert resumed > stopped, timelines
+    inside = [span for span in run_logger.spans if span[0] >= stopped and span[1] <= resumed]
+    assert inside == [], inside
+    assert run_logger.failures, "no request was refused: the client did not write during the migration"
+    assert len(run_logger.logged) >= 10, "the client logged too few runs to tell"
+    assert set(run_logger.logged) <= set(front.runs(run_logger.experiment_id))
