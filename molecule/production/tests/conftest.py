@@ -9,7 +9,6 @@ the PostgreSQL, Airflow, BentoML and monitoring patches, Celery, alert delivery,
 this directory; each runs its share."""
 
 import base64
-import functools
 import importlib
 import json
 import os
@@ -112,14 +111,20 @@ def repository(request, host):
              " && apt-get update -qq")
 
 
+# {(host, name): value} for the whole run: the inventory does not change under the tests.
+_TEMPLATED = {}
+
+
 @pytest.fixture(scope="module")
 def templated(host):
     """A variable (or expression) of the host under test as Ansible templates it, vaulted
-    values decrypted. Each name is asked once per module: the inventory does not change under
-    the tests, and every answer is an `ansible` run of its own (a second of CPU)."""
-    @functools.cache
+    values decrypted. Each name is asked once per host and run, whichever test module asks:
+    every answer is an `ansible` run of its own (~2 CPU-s in CI)."""
     def value(name):
-        return host.ansible("debug", f"var={name}", check=False)[name]
+        key = (host.backend.host, name)
+        if key not in _TEMPLATED:
+            _TEMPLATED[key] = host.ansible("debug", f"var={name}", check=False)[name]
+        return _TEMPLATED[key]
     return value
 
 
