@@ -1,6 +1,7 @@
-"""Changing the upstreams reloads nginx (same master, new workers) while a client in the other
-container polls over HTTPS; a replica that goes away is skipped. Not one request may fail (a GET on
-a kept-alive connection that the old workers closed is retried once, as HTTP clients do: poll.py)."""
+"""Changing the upstreams (the proxy role's `sites` entry point, as playbooks/scale.yml does)
+reloads nginx (same master, new workers) while a client in the other container polls over HTTPS;
+a replica that goes away is skipped. Not one request may fail (a GET on a kept-alive connection
+that the old workers closed is retried once, as HTTP clients do: poll.py)."""
 
 import json
 import os
