@@ -21,6 +21,7 @@ import urllib.request
 import uuid
 
 import pytest
+import yaml
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "molecule", "_airflow"))
@@ -58,10 +59,15 @@ def pytest_collection_modifyitems(config, items):
     items[:] = sorted(kept, key=lambda item: LAST_TESTS.index(item.path.name) + 1 if item.path.name in LAST_TESTS else 0)
 
 
-def mlflow_release_to_patch_to(schema_version, shipped):
+def mlflow_release_to_patch_to(schema_version, templated):
     """The MLflow release a patch test moves the tracking hosts to from the one their schema was
     last brought to: the shipped release when they run another (a test before took them there), else
-    ANOTHER_MLFLOW. Either way the patch changes the release, so the schema migrates."""
+    ANOTHER_MLFLOW. Either way the patch changes the release, so the schema migrates. The shipped
+    release is the inventory's mlflow_version, else the role's default (what the converge installed)."""
+    shipped = templated("mlflow_version|default('')")
+    if not shipped:
+        with open(os.path.join(REPO, "roles", "mlflow", "defaults", "main.yml"), encoding="utf-8") as defaults:
+            shipped = yaml.safe_load(defaults)["mlflow_version"]
     return shipped if schema_version != shipped else ANOTHER_MLFLOW
 
 

@@ -37,7 +37,7 @@ def test_a_patch_that_fails_on_the_second_host_rolls_back_both(host, front, temp
     oid_before = database_oid(db, port)
     airflow_oid_before = database_oid(db, port, "airflow")
 
-    release = mlflow_release_to_patch_to(host.file(MARKER).content_string.strip(), templated("mlflow_version"))
+    release = mlflow_release_to_patch_to(host.file(MARKER).content_string.strip(), templated)
     broken = {"mlflow_version": release,
               "mlflow_extra_packages": "{{ ['flask-wtf==0.14.3'] if inventory_hostname == 'production-tracking-2' else [] }}"}
     result = run_playbook("patch.yml", "-e", json.dumps(broken))

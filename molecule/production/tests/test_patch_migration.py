@@ -83,7 +83,7 @@ def test_no_run_is_written_while_the_schema_migrates_and_debian_updates_are_take
     host, other = tracking_hosts
     db = host.get_host("ansible://production-db", ansible_inventory=host.backend.ansible_inventory)
     sets_before = set(db.check_output("ls /var/backups/efficientai").split())
-    release = mlflow_release_to_patch_to(host.file(MARKER).content_string.strip(), templated("mlflow_version"))
+    release = mlflow_release_to_patch_to(host.file(MARKER).content_string.strip(), templated)
     time.sleep(3)  # runs before the patch
     started = time.time()
     output = patch(release, patch_debian_updates=True)
