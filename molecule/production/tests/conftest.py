@@ -37,8 +37,8 @@ DATA_TESTS = {"test_alert_delivery.py", "test_backup_freshness.py", "test_celery
               "test_services.py"}
 # Each patch test leaves the tracking hosts on another MLflow release than the inventory's
 # (taking them back would be a third patch run, minutes each): they run after every other test,
-# which may deploy the inventory's release. test_patch.py patches back to the shipped release, broken on the
-# second host, so its rollback keeps the release test_patch_migration.py patched to.
+# which may deploy the inventory's release. test_patch.py patches back to the shipped release,
+# broken on the second host, so its rollback keeps the release test_patch_migration.py patched to.
 LAST_TESTS = ["test_patch_migration.py", "test_patch.py"]
 # An MLflow release beside the shipped one (mlflow_version) that `mlflow db upgrade` brings the schema to.
 ANOTHER_MLFLOW = "3.17.1"
