@@ -71,6 +71,12 @@ def mlflow_release_to_patch_to(schema_version, templated):
     return shipped if schema_version != shipped else ANOTHER_MLFLOW
 
 
+def airflow_units(node):
+    """The Airflow components a host runs: its airflow-* systemd units, without the suffix."""
+    listed = node.check_output("systemctl list-units 'airflow-*' --plain --no-legend --all | awk '{print $1}'").split()
+    return [unit.removesuffix(".service") for unit in listed]
+
+
 def run_playbook(playbook, *options):
     """ansible-playbook with the scenario's whole inventory directory (its hosts link too)."""
     return ansible_playbook(os.path.join(REPO, "playbooks", playbook), None, *options,

@@ -7,7 +7,7 @@ import json
 import time
 
 import pytest
-from conftest import host_name, run_playbook
+from conftest import airflow_units, host_name, run_playbook
 
 testinfra_hosts = [f"ansible://{host_name('ops')}"]
 WORKER = host_name("worker")
@@ -96,10 +96,6 @@ def worker_concurrency(worker, node):
     return {name: each["pool"]["max-concurrency"] for name, each in stats.items()}
 
 
-def worker_units(worker):
-    return worker.check_output("systemctl list-units 'airflow-worker-*' --plain --no-legend --all | awk '{print $1}'").split()
-
-
 def test_scale_changes_the_concurrency_of_the_workers(worker, templated):
     before = templated(f"hostvars['{WORKER}']['airflow_celery_worker_concurrency']")
     node = f"airflow-worker-1@{worker.check_output('hostname')}"
@@ -110,7 +106,7 @@ def test_scale_changes_the_concurrency_of_the_workers(worker, templated):
         assert scaled.returncode == 0, (scaled.stdout + scaled.stderr)[-3000:]
         assert worker_concurrency(worker, node) == {node: before + 1}
         # More concurrency, not more workers.
-        assert worker_units(worker) == ["airflow-worker-1.service"]
+        assert airflow_units(worker) == ["airflow-worker-1"]
     finally:
         back = run_playbook("scale.yml", "--tags", "airflow", "--limit", "workers")
         assert back.returncode == 0, (back.stdout + back.stderr)[-3000:]

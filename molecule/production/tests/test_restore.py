@@ -12,7 +12,7 @@ import concurrent.futures
 import re
 import time
 
-from conftest import host_name, recaps, run_playbook
+from conftest import airflow_units, host_name, recaps, run_playbook
 
 testinfra_hosts = [f"ansible://{host_name('ops')}"]
 ROOT = "/var/backups/efficientai"
@@ -36,11 +36,6 @@ def restore_probe():
 
 restore_probe()
 '''
-
-
-def airflow_units(ops):
-    listed = ops.check_output("systemctl list-units 'airflow-*' --plain --no-legend --all | awk '{print $1}'").split()
-    return [unit.removesuffix(".service") for unit in listed]
 
 
 def stops_and_starts(ops, unit, since):
