@@ -48,6 +48,13 @@ options:
     description: With V(status), fail when a service is not running or does not answer.
     type: bool
     default: true
+  log_lines:
+    description:
+      - With V(status), each row's C(log) holds the service's last this many lines of output, for a message that
+        says why a service does not answer; V(0) reads none. Under systemd its journal, under supervisor what
+        C(supervisorctl tail) keeps; under launchd none (the job's own log file holds it).
+    type: int
+    default: 0
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -83,7 +90,7 @@ services:
   type: list
   elements: dict
   sample: [{name: mlflow, component: mlflow, tier: app, manager: systemd, state: active, pid: 4242, uptime: 3600,
-            memory: 183500800, port: 5000, listening: true, health: OK}]
+            memory: 183500800, port: 5000, listening: true, health: OK, log: ''}]
 acted:
   description: The services the action started, stopped or restarted (would have, in check mode).
   returned: always
@@ -206,6 +213,14 @@ class Systemd:
                                       int(memory) if memory.isdigit() else None)
         return states
 
+    def log(self, record, lines):
+        journalctl = self.module.get_bin_path("journalctl")
+        if not journalctl:
+            return ""
+        _rc, out, err = self.module.run_command([journalctl, "--unit", self.unit(record), "--lines", str(lines),
+                                                 "--no-pager"])
+        return out or err
+
 
 class Supervisor:
     def __init__(self, module):
@@ -247,6 +262,13 @@ class Supervisor:
                 states[record["name"]] = (state, pid, uptime, memory)
         return states
 
+    def log(self, record, lines):
+        # supervisorctl tails by bytes: enough for the lines; a first line cut at the limit is dropped.
+        limit = lines * 400
+        _rc, out, _err = self.module.run_command([*self.ctl(record), "tail", f"-{limit}", record["name"]])
+        kept = out.splitlines()[1 if len(out.encode()) >= limit else 0:]
+        return "\n".join(kept[-lines:])
+
 
 class Launchd:
     """Jobs com.efficientai.<name>: LaunchDaemons as root, the user's LaunchAgents otherwise."""
@@ -286,6 +308,10 @@ class Launchd:
                                       int(pid.group(1)) if pid and running else None, None, None)
         return states
 
+    @staticmethod
+    def log(_record, _lines):
+        return ""
+
 
 def health(record, state, listening):
     """OK, or why not: it must run, its port must listen and its HTTP path answer."""
@@ -322,6 +348,7 @@ def main():
             "tiers": {"type": "list", "elements": "str", "default": []},
             "timeout": {"type": "int", "default": 180},
             "fail_on_down": {"type": "bool", "default": True},
+            "log_lines": {"type": "int", "default": 0},
         },
         supports_check_mode=True,
     )
@@ -329,6 +356,8 @@ def main():
     unknown = sorted(set(params["tiers"]) - set(TIERS))
     if unknown:
         module.fail_json(msg=f"tiers must be of {', '.join(TIERS)}, got {', '.join(unknown)}")
+    if params["log_lines"] < 0:
+        module.fail_json(msg=f"log_lines must be 0 or more, got {params['log_lines']}")
     try:
         records = read_records(params["records_dir"], params["components"], params["tiers"])
     except (OSError, ValueError) as error:
@@ -376,7 +405,9 @@ def main():
         rows.append({"name": record["name"], "component": record.get("component", ""), "tier": record["tier"],
                      "manager": record["manager"], "state": state, "pid": pid, "uptime": uptime, "memory": memory,
                      "port": record["ready"].get("port") or None, "listening": listening,
-                     "health": health(record, state, listening) if action != "stop" else "-"})
+                     "health": health(record, state, listening) if action != "stop" else "-",
+                     "log": managers[record["manager"]].log(record, params["log_lines"])
+                     if action == "status" and params["log_lines"] else ""})
     down = [row["name"] for row in rows if row["health"].startswith("DOWN")]
     result = {"changed": bool(acted), "acted": acted, "services": rows, "down": down, "table": table(rows)}
     if action == "status" and down and params["fail_on_down"]:

@@ -26,7 +26,11 @@ class FakeManagers:
         tool = os.path.basename(argv[0])
         args = argv[3:] if tool == "supervisorctl" else argv[1:]
         self.commands.append((tool, *args))
+        if tool == "journalctl":  # --unit UNIT --lines N --no-pager
+            return 0, "".join(f"{args[1]} line {n}\n" for n in range(1, int(args[3]) + 1)), ""
         action, names = args[0], list(args[1:])
+        if action == "tail":  # -BYTES NAME: the end of a long log, its first line cut
+            return 0, "".join(f"{names[1]} line {n}\n" for n in range(1, 1000))[-int(names[0][1:]):], ""
         if action in self.fails:
             return 1, "", f"{action} failed"
         if action == "show":
@@ -93,6 +97,26 @@ def test_status_reports_every_service_and_fails_naming_the_ones_down(records, ru
     assert rows["postgresql@15-main"]["health"] == "DOWN: inactive"
     assert result["table"][0].split()[:4] == ["SERVICE", "COMPONENT", "MANAGER", "STATE"] and len(result["table"]) == 5
     assert fake.acts() == [] and not result["changed"]
+
+
+def test_status_with_log_lines_gives_each_service_its_last_lines(records, run_module):
+    fake = FakeManagers(running={"mlflow.service", "airflow-scheduler"})
+    with standing_in(fake):
+        result = run_module(service_control, {"action": "status", "records_dir": records, "fail_on_down": False,
+                                              "components": ["mlflow", "airflow"], "log_lines": 3})
+    rows = {row["name"]: row for row in result["services"]}
+    assert rows["mlflow"]["log"] == "mlflow.service line 1\nmlflow.service line 2\nmlflow.service line 3\n"
+    assert rows["airflow-scheduler"]["log"] == "\n".join(f"airflow-scheduler line {n}" for n in (997, 998, 999))
+    with standing_in(fake):
+        quiet = run_module(service_control, {"action": "status", "records_dir": records, "components": ["mlflow"]})
+    assert quiet["services"][0]["log"] == "" and [c for c in fake.commands if c[0] == "journalctl"] == [
+        ("journalctl", "--unit", "mlflow.service", "--lines", "3", "--no-pager")]
+
+
+def test_negative_log_lines_are_refused(records, run_module):
+    with standing_in(FakeManagers()):
+        result = run_module(service_control, {"action": "status", "records_dir": records, "log_lines": -1})
+    assert result["failed"] and result["msg"] == "log_lines must be 0 or more, got -1"
 
 
 def test_a_running_service_whose_port_is_closed_is_down(records, run_module, listener):
