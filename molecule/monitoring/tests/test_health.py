@@ -1,5 +1,7 @@
-"""playbooks/health.yml: the status table of every service, and a failure when one is down."""
+"""playbooks/health.yml: the status table of every service, the same result as JSON on the
+controller, and a failure when one is down."""
 
+import json
 import os
 
 from conftest import DASHBOARD, REPO, json_when, wait_for
@@ -14,9 +16,18 @@ def status_lines(output):
     return [row for row in rows if " tcp " in row or " http " in row]
 
 
-def test_all_ok(run_playbook):
-    result = run_playbook(HEALTH)
+def report(folder):
+    """The JSON report health.yml left in the reports directory for the monitoring host."""
+    return json.loads((folder / "health-monitoring-db.json").read_text(encoding="utf-8"))
+
+
+def test_all_ok(run_playbook, tmp_path):
+    result = run_playbook(HEALTH, {"mlops_reports_dir": str(tmp_path / "reports")})
     assert result.returncode == 0, result.stdout + result.stderr
+    written = report(tmp_path / "reports")
+    assert written["all_ok"] is True and written["down"] == [], written
+    assert len(written["services"]) == 7 and {row["status"] for row in written["services"]} == {"OK"}, written
+    assert oct((tmp_path / "reports").stat().st_mode & 0o777) == "0o700"
     assert "7 OK, 0 DOWN" in result.stdout
     assert "All 7 services are OK" in result.stdout
     # The service that serves TLS is checked over HTTPS, verified against the stack's CA.
@@ -24,10 +35,10 @@ def test_all_ok(run_playbook):
     assert tls == [["bentoml-tlsdemo", "monitoring-db", "http", "https://127.0.0.1:19140/readyz", "OK"]], result.stdout
 
 
-def test_stopped_service_is_down_and_fails(host, run_playbook):
+def test_stopped_service_is_down_and_fails(host, run_playbook, tmp_path):
     host.run("systemctl stop redis-server")
     try:
-        result = run_playbook(HEALTH)
+        result = run_playbook(HEALTH, {"mlops_reports_dir": str(tmp_path)})
         lines = status_lines(result.stdout)
         redis = [line for line in lines if line.startswith("redis ")]
         assert result.returncode != 0
@@ -35,6 +46,8 @@ def test_stopped_service_is_down_and_fails(host, run_playbook):
         assert "Connection refused" in redis[0]
         assert "6 OK, 1 DOWN" in result.stdout
         assert "DOWN: redis@monitoring-db" in result.stdout + result.stderr
+        # The report is written before the run fails.
+        assert report(tmp_path)["all_ok"] is False and report(tmp_path)["down"] == ["redis@monitoring-db"]
         dashboard = wait_for("redis DOWN on the dashboard", lambda: json_when(
             f"{DASHBOARD}/health", lambda d: d["status"] == "degraded"), timeout=30)
         assert [s["name"] for s in dashboard["services"] if s["status"] == "DOWN"] == ["redis"]

@@ -2,6 +2,7 @@
 a correct inventory, and fails with a table that names the blocker when a declared port is taken
 by something else, a secret is a well-known default, or a variable does not fit its role's spec."""
 
+import json
 import os
 import subprocess
 
@@ -29,8 +30,13 @@ def preflight(tmp_path, proxy_vars=None, tracking=None):
     inventory.write_text(yaml.safe_dump({"all": {
         "hosts": {"security-proxy": connection, "security-client": connection},
         "vars": {"preflight_min_disk_gb": 1}, "children": children}}))
-    return subprocess.run(["ansible-playbook", "-i", str(inventory), PLAYBOOK, "-e", "preflight_hosts=security-proxy"],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(["ansible-playbook", "-i", str(inventory), PLAYBOOK, "-e", "preflight_hosts=security-proxy",
+                           "-e", f"mlops_reports_dir={tmp_path / 'reports'}"], capture_output=True, text=True, check=False)
+
+
+def report(tmp_path):
+    """The checklist the run left as JSON on the controller."""
+    return json.loads((tmp_path / "reports" / "preflight.json").read_text(encoding="utf-8"))
 
 
 def row(output, check):
@@ -44,6 +50,10 @@ def test_a_correct_inventory_passes(tmp_path):
     result = preflight(tmp_path, tracking=TRACKING)
     assert result.returncode == 0, result.stdout[-4000:]
     assert "0 blockers" in result.stdout
+    written = report(tmp_path)
+    assert written["ready"] is True and written["blockers"] == [], written
+    assert {"host": "security-proxy", "check": "variables of role proxy"}.items() <= next(
+        row for row in written["checks"] if row["check"] == "variables of role proxy").items()
     for check in ("CPUs", "memory", "operating system", "Python", "backup strategy", "port 21190 (mlflow_port)",
                   "port 21443 (proxy_sites[app].listen_port)", "secret mlflow_admin_password",
                   "variables of role proxy", "variables of role mlflow", "monitoring configured"):
@@ -58,6 +68,10 @@ def test_a_port_taken_by_another_service_is_a_blocker(tmp_path):
     assert "FAIL" in line and "sample.service" in line and "user sample" in line
     assert "1 blockers" in result.stdout
     assert "security-proxy: port 21101 (mlflow_port): taken by" in result.stdout + result.stderr
+    # The report is written before the blocker stops the run.
+    written = report(tmp_path)
+    assert written["ready"] is False and len(written["blockers"]) == 1, written
+    assert written["blockers"][0].startswith("security-proxy: port 21101 (mlflow_port): taken by"), written
 
 
 @pytest.mark.parametrize("secret, value, problem", [
@@ -72,6 +86,7 @@ def test_a_default_or_weak_secret_is_a_blocker(tmp_path, secret, value, problem)
     assert "FAIL" in line and problem in line
     if value:
         assert value not in result.stdout + result.stderr
+        assert value not in json.dumps(report(tmp_path))
 
 
 def test_a_variable_that_does_not_fit_the_role_is_a_blocker(tmp_path):
