@@ -58,14 +58,19 @@ def drill_report(result, name):
     return lines
 
 
-def test_the_dr_drill_finds_zero_differences(run_playbook):
+def test_the_dr_drill_finds_zero_differences(run_playbook, tmp_path):
     refused = run_playbook('dr_drill.yml')
     assert refused.returncode != 0 and 'dr_drill_confirm=true' in refused.output
-    drill = run_playbook('dr_drill.yml', dr_drill_confirm=True)
+    drill = run_playbook('dr_drill.yml', dr_drill_confirm=True, mlops_reports_dir=str(tmp_path))
     report = drill_report(drill, 'dr_drill')
     assert drill.returncode == 0, drill.output[-5000:]
     assert 'DR drill passed: zero differences.' in drill.output
     assert any('differences: 0 []' in line for line in report)
+    # The same result as JSON on the controller, for whoever reads the drill later.
+    with open(tmp_path / 'dr_drill.json', encoding='utf-8') as stream:
+        result = json.load(stream)
+    assert result['passed'] is True and result['differences'] == 0, result
+    assert result['rto_seconds'] > 0 and result['rpo_seconds'] >= 0 and result['data_compared'], result
 
 
 def test_point_in_time_recovery_drill(variables, run_playbook):
