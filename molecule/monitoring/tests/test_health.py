@@ -17,8 +17,8 @@ def status_lines(output):
 
 
 def report(folder):
-    """The JSON report health.yml left in the reports directory for the monitoring host."""
-    return json.loads((folder / "health-monitoring-db.json").read_text(encoding="utf-8"))
+    """The JSON report health.yml left in the reports directory for the monitoring host (monitoring-server)."""
+    return json.loads((folder / "health-monitoring-server.json").read_text(encoding="utf-8"))
 
 
 def test_all_ok(run_playbook, tmp_path):
