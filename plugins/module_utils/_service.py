@@ -45,3 +45,12 @@ def wait_ready(ready, crashed=None):
         if time.monotonic() >= deadline:
             return problem
         time.sleep(2)
+
+
+def systemd_journal(module, unit, lines=40):
+    """The unit's last lines of its journal, for a message that says why it failed ("" without journalctl)."""
+    journalctl = module.get_bin_path("journalctl")
+    if not journalctl:
+        return ""
+    _rc, out, err = module.run_command([journalctl, "--unit", unit, "--lines", str(lines), "--no-pager"])
+    return out + err

@@ -187,7 +187,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.efficientai.mlops.plugins.module_utils._files import needs_attributes, owner_ids, read_text, write_file
 from ansible_collections.efficientai.mlops.plugins.module_utils._env_file import censor_env_text, render_env
-from ansible_collections.efficientai.mlops.plugins.module_utils._service import wait_ready
+from ansible_collections.efficientai.mlops.plugins.module_utils._service import systemd_journal, wait_ready
 
 
 # Restarts while a service is awaited that show it crash-looping (RestartSec=2 in the units).
@@ -259,11 +259,7 @@ class Systemd:
         self.run("daemon-reload")
 
     def journal(self, lines=40):
-        journalctl = self.module.get_bin_path("journalctl")
-        if not journalctl:
-            return ""
-        _rc, out, err = self.module.run_command([journalctl, "--unit", self.unit, "--lines", str(lines), "--no-pager"])
-        return out + err
+        return systemd_journal(self.module, self.unit, lines)
 
 
 class Supervisor:

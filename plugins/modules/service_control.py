@@ -116,7 +116,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.efficientai.mlops.plugins.module_utils._service import wait_ready
+from ansible_collections.efficientai.mlops.plugins.module_utils._service import systemd_journal, wait_ready
 
 TIERS = ("front", "monitoring", "app", "store")
 MANAGERS = ("systemd", "supervisor", "launchd")
@@ -214,12 +214,7 @@ class Systemd:
         return states
 
     def log(self, record, lines):
-        journalctl = self.module.get_bin_path("journalctl")
-        if not journalctl:
-            return ""
-        _rc, out, err = self.module.run_command([journalctl, "--unit", self.unit(record), "--lines", str(lines),
-                                                 "--no-pager"])
-        return out or err
+        return systemd_journal(self.module, self.unit(record), lines)
 
 
 class Supervisor:
